@@ -1,0 +1,54 @@
+import pytest
+
+from federation.models import UnitKind
+from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture
+def tree(db):
+    """A small federation: city → two districts → CĐCS, plus a sector union with one CĐCS.
+
+    city (provincial_federation)
+    ├── hoai_duc (district) ─ hd_1, hd_2
+    ├── me_linh (district) ─ ml_1
+    └── education (sector union) ─ edu_1
+    """
+    city = UnitFactory(code="HN", name="LĐLĐ Thành phố Hà Nội", kind=UnitKind.PROVINCIAL_FEDERATION)
+    hoai_duc = UnitFactory(parent=city, code="HD", name="LĐLĐ huyện Hoài Đức")
+    me_linh = UnitFactory(parent=city, code="ML", name="LĐLĐ huyện Mê Linh")
+    education = UnitFactory(
+        parent=city, code="GD", name="Công đoàn ngành Giáo dục", kind=UnitKind.SECTOR_UNION
+    )
+    units = {
+        "city": city,
+        "hoai_duc": hoai_duc,
+        "me_linh": me_linh,
+        "education": education,
+        "hd_1": GrassrootsFactory(parent=hoai_duc, code="HD01"),
+        "hd_2": GrassrootsFactory(parent=hoai_duc, code="HD02"),
+        "ml_1": GrassrootsFactory(parent=me_linh, code="ML01"),
+        "edu_1": GrassrootsFactory(parent=education, code="GD01"),
+    }
+    for unit in units.values():
+        unit.refresh_from_db()
+    return units
+
+
+@pytest.fixture
+def district_staff(tree):
+    return UserFactory(username="hd_staff", role_on=tree["hoai_duc"], role_on__role="staff")
+
+
+@pytest.fixture
+def district_leader(tree):
+    return UserFactory(username="hd_leader", role_on=tree["hoai_duc"], role_on__role="leader")
+
+
+@pytest.fixture
+def city_leader(tree):
+    return UserFactory(username="hn_leader", role_on=tree["city"], role_on__role="leader")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)

@@ -1,0 +1,264 @@
+"""The unit tree, the indicator catalogue, targets, monthly entries, their roll-up and users' roles."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
+
+
+class Door(models.TextChoices):
+    """Which way a change came in; stored as the audit record's change reason."""
+
+    PAGE = "page", "Trang nhập liệu"
+    IMPORT = "import", "Nhập từ Excel"
+    API = "api", "API"
+    ADMIN = "admin", "Trang quản trị"
+    SYSTEM = "system", "Hệ thống"
+
+
+class UnitKind(models.TextChoices):
+    CONFEDERATION = "confederation", "Tổng Liên đoàn Lao động Việt Nam"
+    PROVINCIAL_FEDERATION = "provincial_federation", "LĐLĐ tỉnh, thành phố"
+    SECTOR_UNION = "sector_union", "Công đoàn ngành"
+    CORPORATION_UNION = "corporation_union", "Công đoàn tổng công ty"
+    DISTRICT_FEDERATION = "district_federation", "LĐLĐ quận, huyện, thị xã"
+    INDUSTRIAL_ZONE_UNION = "industrial_zone_union", "Công đoàn khu công nghiệp"
+    GRASSROOTS_UNION = "grassroots_union", "Công đoàn cơ sở"
+
+
+class Sector(models.TextChoices):
+    STATE = "state", "Nhà nước"
+    NON_STATE = "non_state", "Ngoài nhà nước"
+    FDI = "fdi", "Có vốn đầu tư nước ngoài (FDI)"
+    PUBLIC_SERVICE = "public_service", "Hành chính sự nghiệp"
+
+
+class Unit(MP_Node):
+    """Any body of the union, from the confederation down to a grassroots union (CĐCS).
+
+    One tree of any depth: since 2025 a CĐCS may hang directly under a provincial federation, so
+    no code may assume that a given depth means "district".
+    """
+
+    code = models.CharField("mã đơn vị", max_length=32, unique=True)
+    name = models.CharField("tên đơn vị", max_length=255)
+    short_name = models.CharField("tên viết tắt", max_length=100, blank=True)
+    kind = models.CharField("loại đơn vị", max_length=32, choices=UnitKind.choices)
+    sector = models.CharField("khu vực", max_length=32, choices=Sector.choices, blank=True)
+    workforce_total = models.PositiveIntegerField("tổng số lao động", null=True, blank=True)
+    workforce_female = models.PositiveIntegerField("lao động nữ", null=True, blank=True)
+    founded_on = models.DateField("ngày thành lập", null=True, blank=True)
+    dissolved_on = models.DateField("ngày giải thể", null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+
+    class Meta:
+        verbose_name = "đơn vị"
+        verbose_name_plural = "đơn vị"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workforce_female__isnull=True)
+                | Q(workforce_total__isnull=True)
+                | Q(workforce_female__lte=F("workforce_total")),
+                name="unit_female_within_workforce",
+            ),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(founded_on__isnull=True)
+                | Q(dissolved_on__gte=F("founded_on")),
+                name="unit_dissolved_after_founded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_grassroots(self) -> bool:
+        return self.kind == UnitKind.GRASSROOTS_UNION
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.sector and not self.is_grassroots:
+            errors["sector"] = "Chỉ công đoàn cơ sở mới có khu vực."
+        if (
+            self.workforce_total is not None
+            and self.workforce_female is not None
+            and self.workforce_female > self.workforce_total
+        ):
+            errors["workforce_female"] = "Số lao động nữ không được lớn hơn tổng số lao động."
+        if self.founded_on and self.dissolved_on and self.dissolved_on < self.founded_on:
+            errors["dissolved_on"] = "Ngày giải thể phải sau ngày thành lập."
+        if errors:
+            raise ValidationError(errors)
+
+
+class UnitMove(models.Model):
+    """A subtree moved under another parent, e.g. the 2025 dissolution of district federations."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="moves")
+    old_parent = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, related_name="+")
+    new_parent = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField("lý do", max_length=255, blank=True)
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "chuyển đơn vị"
+        verbose_name_plural = "lịch sử chuyển đơn vị"
+        ordering = ["-moved_at"]
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Cộng dồn các tháng"
+    LAST = "last", "Lấy số liệu tháng cuối kỳ"
+
+
+class Indicator(models.Model):
+    """A number units report every month: data, not code, so the catalogue can grow."""
+
+    code = models.SlugField("mã chỉ tiêu", max_length=64, unique=True)
+    name = models.CharField("tên chỉ tiêu", max_length=255)
+    unit_of_measure = models.CharField("đơn vị tính", max_length=32)
+    aggregation = models.CharField(
+        "cách cộng các tháng", max_length=8, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    higher_is_better = models.BooleanField("càng cao càng tốt", default=True)
+    position = models.PositiveSmallIntegerField("thứ tự", default=0)
+    is_active = models.BooleanField("đang dùng", default=True)
+    description = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "chỉ tiêu"
+        verbose_name_plural = "danh mục chỉ tiêu"
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Period(models.TextChoices):
+    YEAR = "Y", "Cả năm"
+    H1 = "H1", "6 tháng đầu năm"
+    H2 = "H2", "6 tháng cuối năm"
+
+    @property
+    def months(self) -> range:
+        return {"Y": range(1, 13), "H1": range(1, 7), "H2": range(7, 13)}[self.value]
+
+
+class Target(models.Model):
+    """A target (chỉ tiêu, kế hoạch giao) the parent assigned to a unit for a year or half-year."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    period = models.CharField("kỳ", max_length=2, choices=Period.choices)
+    value = models.PositiveBigIntegerField("chỉ tiêu")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "chỉ tiêu giao"
+        verbose_name_plural = "chỉ tiêu giao"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year", "period"], name="target_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.indicator} · {self.get_period_display()} {self.year}"
+
+
+class MonthlyEntry(models.Model):
+    """The value a unit reported for itself for one indicator and month (not its subtree's)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="entries")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="entries")
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    value = models.PositiveBigIntegerField("số liệu")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "số liệu tháng"
+        verbose_name_plural = "số liệu tháng"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year", "month"], name="entry_unique_key"
+            ),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="entry_month_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.indicator} · {self.month:02d}/{self.year}"
+
+
+class Rollup(models.Model):
+    """A unit's own entries plus all its descendants', for one indicator and month.
+
+    Kept current in the same transaction as every entry write and subtree move (see rollup.py),
+    so a figure for the confederation costs the same single indexed read as one for a CĐCS.
+    `entries` counts the entries summed, so "last value" indicators know which months have data.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    total = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year", "month"], name="rollup_unique_key"
+            ),
+        ]
+
+
+class RoleKind(models.TextChoices):
+    STAFF = "staff", "Cán bộ nhập liệu"
+    LEADER = "leader", "Lãnh đạo"
+    ADMIN = "admin", "Quản trị"
+
+
+class Role(models.Model):
+    """A user's role on a unit, which holds for the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField("vai trò", max_length=16, choices=RoleKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "vai trò"
+        verbose_name_plural = "vai trò người dùng"
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="role_unique_user_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

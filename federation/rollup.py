@@ -1,0 +1,135 @@
+"""The roll-up table: every unit's figure is its own entries plus all its descendants'.
+
+Writes push deltas up the ancestor chain (a few rows per change, the tree's depth), so reads never
+scan a subtree. Every function here must run inside the caller's transaction.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
+
+from .models import MonthlyEntry, Rollup, Unit
+
+# (unit_id, indicator_id, year, month)
+RollupKey = tuple[int, int, int, int]
+
+# Rows per INSERT statement: 6 parameters each stays far below every backend's parameter limit.
+_UPSERT_CHUNK = 500
+
+
+@dataclass
+class Delta:
+    total: int = 0
+    entries: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.total or self.entries)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Paths of a node and all its ancestors, root first (materialized path prefixes)."""
+    step = Unit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
+
+
+def ancestor_ids(units: Iterable[Unit]) -> dict[int, list[int]]:
+    """For each unit, the ids of itself and all its ancestors, in one query."""
+    units = list(units)
+    wanted = {p for unit in units for p in ancestor_paths(unit.path)}
+    id_by_path = dict(Unit.objects.filter(path__in=wanted).values_list("path", "id"))
+    return {unit.id: [id_by_path[p] for p in ancestor_paths(unit.path)] for unit in units}
+
+
+def spread_to_ancestors(
+    changes: Iterable[tuple[Unit, int, int, int, Delta]],
+) -> dict[RollupKey, Delta]:
+    """Turns (unit, indicator_id, year, month, delta) changes into deltas on every ancestor row."""
+    changes = list(changes)
+    chains = ancestor_ids(unit for unit, *_ in changes)
+    deltas: dict[RollupKey, Delta] = defaultdict(Delta)
+    for unit, indicator_id, year, month, delta in changes:
+        for ancestor_id in chains[unit.id]:
+            row = deltas[(ancestor_id, indicator_id, year, month)]
+            row.total += delta.total
+            row.entries += delta.entries
+    return deltas
+
+
+def apply(deltas: Mapping[RollupKey, Delta]) -> None:
+    """Adds the deltas to the roll-up rows, creating rows that do not exist yet.
+
+    Keys are written in sorted order so that two transactions touching the same ancestors lock
+    their rows in the same order and cannot deadlock.
+    """
+    rows = [(*key, d.total, d.entries) for key, d in sorted(deltas.items()) if d]
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _UPSERT_CHUNK):
+            chunk = rows[start : start + _UPSERT_CHUNK]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (unit_id, indicator_id, year, month, total, entries) "
+                f"VALUES {placeholders} "
+                "ON CONFLICT (unit_id, indicator_id, year, month) DO UPDATE SET "
+                f"total = {table}.total + EXCLUDED.total, "
+                f"entries = {table}.entries + EXCLUDED.entries",
+                [value for row in chunk for value in row],
+            )
+
+
+def expected_rollup(year: int | None = None) -> dict[RollupKey, Delta]:
+    """The roll-up computed from scratch from the entries: one grouped query per tree level."""
+    entries = MonthlyEntry.objects.all() if year is None else MonthlyEntry.objects.filter(year=year)
+    expected: dict[RollupKey, Delta] = {}
+    max_depth = max(Unit.objects.values_list("depth", flat=True), default=0)
+    id_by_path = dict(Unit.objects.values_list("path", "id"))
+    for depth in range(1, max_depth + 1):
+        rows = (
+            entries.filter(unit__depth__gte=depth)
+            .annotate(ancestor_path=Substr("unit__path", 1, depth * Unit.steplen))
+            .values("ancestor_path", "indicator_id", "year", "month")
+            .annotate(total=Sum("value"), entries=Count("id"))
+            .order_by()
+        )
+        for row in rows.iterator(chunk_size=5000):
+            key = (id_by_path[row["ancestor_path"]], row["indicator_id"], row["year"], row["month"])
+            expected[key] = Delta(total=row["total"], entries=row["entries"])
+    return expected
+
+
+@dataclass(frozen=True)
+class Drift:
+    key: RollupKey
+    stored: Delta
+    expected: Delta
+
+
+def find_drift(year: int | None = None) -> list[Drift]:
+    """Roll-up rows that disagree with the entries (rows of zeros count as absent)."""
+    expected = expected_rollup(year)
+    rows = Rollup.objects.all() if year is None else Rollup.objects.filter(year=year)
+    stored = {
+        (r.unit_id, r.indicator_id, r.year, r.month): Delta(r.total, r.entries)
+        for r in rows.iterator(chunk_size=5000)
+    }
+    drift = []
+    for key in sorted(expected.keys() | stored.keys()):
+        have, want = stored.get(key, Delta()), expected.get(key, Delta())
+        if have != want:
+            drift.append(Drift(key=key, stored=have, expected=want))
+    return drift
+
+
+def correct(drift: Iterable[Drift]) -> None:
+    """Brings the drifted rows back to their expected values."""
+    apply(
+        {
+            d.key: Delta(d.expected.total - d.stored.total, d.expected.entries - d.stored.entries)
+            for d in drift
+        }
+    )
+    Rollup.objects.filter(total=0, entries=0).delete()

@@ -1,0 +1,311 @@
+"""Every write with a rule behind it. Pages, the API, Excel import and the admin all come here.
+
+Each service is one transaction: the change, its audit record (django-simple-history, with the
+door it came through as the change reason) and the roll-up update commit together or not at all.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from . import rollup
+from .models import (
+    Door,
+    Indicator,
+    MonthlyEntry,
+    Period,
+    Role,
+    RoleKind,
+    Rollup,
+    Target,
+    Unit,
+    UnitKind,
+    UnitMove,
+)
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def _check_parent(parent: Unit | None, kind: str) -> None:
+    if parent is not None and parent.is_grassroots:
+        raise ValidationError({"parent": "Công đoàn cơ sở không có đơn vị trực thuộc."})
+    if parent is None and kind == UnitKind.GRASSROOTS_UNION:
+        raise ValidationError({"parent": "Công đoàn cơ sở phải thuộc một đơn vị cấp trên."})
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    parent: Unit | None,
+    code: str,
+    name: str,
+    kind: str,
+    user: AbstractBaseUser | None,
+    door: str = Door.SYSTEM,
+    **attrs: Any,
+) -> Unit:
+    """Adds a unit under `parent` (or a new root when `parent` is None)."""
+    _check_parent(parent, kind)
+    unit = Unit(code=code, name=name, kind=kind, **attrs)
+    unit.full_clean(exclude=["path", "depth", "numchild"])
+    unit._change_reason = door
+    unit._history_user = user
+    if parent is None:
+        return Unit.objects.add_root(instance=unit)
+    parent.refresh_from_db()
+    return Unit.objects.add_child(parent, instance=unit)
+
+
+@transaction.atomic
+def unit_update(
+    *, unit: Unit, user: AbstractBaseUser | None, door: str = Door.SYSTEM, **fields: Any
+) -> Unit:
+    """Changes a unit's own fields; its place in the tree changes only through unit_move."""
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    if unit.numchild and unit.is_grassroots:
+        raise ValidationError({"kind": "Đơn vị đang có đơn vị trực thuộc, không thể là CĐCS."})
+    unit.full_clean(exclude=["path", "depth", "numchild"])
+    unit._change_reason = door
+    unit._history_user = user
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_move(
+    *, unit: Unit, new_parent: Unit, user: AbstractBaseUser | None, reason: str = ""
+) -> Unit:
+    """Moves a unit and its whole subtree under `new_parent`, keeping every figure correct.
+
+    The subtree's own roll-up rows do not change; its totals leave the old ancestors and join
+    the new ones. Ancestors common to both chains see no net change and are skipped.
+    """
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    new_parent = Unit.objects.get(pk=new_parent.pk)
+    _check_parent(new_parent, unit.kind)
+    if new_parent.path.startswith(unit.path):
+        raise ValidationError({"parent": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị trực thuộc nó."})
+    old_parent = Unit.objects.get_parent(unit)
+    if old_parent is not None and old_parent.pk == new_parent.pk:
+        return unit
+
+    subtree_rows = Rollup.objects.filter(unit=unit).values_list(
+        "indicator_id", "year", "month", "total", "entries"
+    )
+    old_chain = set(rollup.ancestor_ids([old_parent])[old_parent.pk]) if old_parent else set()
+    new_chain = set(rollup.ancestor_ids([new_parent])[new_parent.pk])
+    deltas: dict[rollup.RollupKey, rollup.Delta] = {}
+    for indicator_id, year, month, total, entries in subtree_rows:
+        for ancestor_id in old_chain - new_chain:
+            deltas[(ancestor_id, indicator_id, year, month)] = rollup.Delta(-total, -entries)
+        for ancestor_id in new_chain - old_chain:
+            deltas[(ancestor_id, indicator_id, year, month)] = rollup.Delta(total, entries)
+
+    Unit.objects.move(unit, new_parent, "last-child")
+    rollup.apply(deltas)
+    UnitMove.objects.create(
+        unit=unit, old_parent=old_parent, new_parent=new_parent, reason=reason, moved_by=user
+    )
+    unit.refresh_from_db()
+    return unit
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_grant(*, user: AbstractBaseUser, unit: Unit, role: str) -> Role:
+    """Gives `user` the role on `unit` (and so on its subtree), replacing a role it held there."""
+    if role not in RoleKind.values:
+        raise ValidationError({"role": f"Vai trò không hợp lệ: {role}. Chọn một trong {', '.join(RoleKind.values)}."})
+    granted, _ = Role.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
+    return granted
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+def _check_year(year: Any, errors: dict[str, str]) -> None:
+    if not _is_integer(year) or not MIN_YEAR <= year <= MAX_YEAR:
+        errors["year"] = f"Năm phải là số nguyên từ {MIN_YEAR} đến {MAX_YEAR}."
+
+
+def _check_value(value: Any, errors: dict[str, str]) -> None:
+    if not _is_integer(value) or value < 0:
+        errors["value"] = "Số liệu phải là số nguyên không âm."
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@transaction.atomic
+def target_set(
+    *,
+    unit: Unit,
+    indicator: Indicator,
+    year: int,
+    period: str,
+    value: int,
+    user: AbstractBaseUser | None,
+    door: str = Door.SYSTEM,
+) -> tuple[Target, bool]:
+    """Sets the unit's target for the period, replacing any earlier one. Returns (target, created)."""
+    errors: dict[str, str] = {}
+    _check_year(year, errors)
+    _check_value(value, errors)
+    if period not in Period.values:
+        errors["period"] = "Kỳ phải là Y (cả năm), H1 hoặc H2."
+    if errors:
+        raise ValidationError(errors)
+    target, created = Target.objects.select_for_update().get_or_create(
+        unit=unit, indicator=indicator, year=year, period=period,
+        defaults={"value": value, "set_by": user},
+    )
+    if not created and target.value == value:
+        return target, False
+    target.value, target.set_by = value, user
+    target._change_reason = door
+    target._history_user = user
+    target.save()
+    return target, created
+
+
+# --- monthly entries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    unit: Unit
+    indicator: Indicator
+    year: int
+    month: int
+    value: int
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return (self.unit.pk, self.indicator.pk, self.year, self.month)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+class RowsInvalid(Exception):
+    """A batch refused as a whole; `errors` says which rows and why."""
+
+    def __init__(self, errors: Sequence[RowError]):
+        super().__init__("; ".join(f"dòng {e.row}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+def _row_errors(rows: Sequence[EntryRow]) -> list[RowError]:
+    errors: list[RowError] = []
+    seen: set[tuple[int, int, int, int]] = set()
+    for index, row in enumerate(rows):
+        found: dict[str, str] = {}
+        _check_year(row.year, found)
+        if not _is_integer(row.month) or not 1 <= row.month <= 12:
+            found["month"] = "Tháng phải từ 1 đến 12."
+        _check_value(row.value, found)
+        if not found:
+            if row.key in seen:
+                found["row"] = "Dòng trùng đơn vị, chỉ tiêu và tháng với một dòng trước."
+            seen.add(row.key)
+        errors.extend(RowError(index, field, message) for field, message in found.items())
+    return errors
+
+
+@transaction.atomic
+def entries_save(
+    *, rows: Iterable[EntryRow], user: AbstractBaseUser | None, door: str = Door.SYSTEM
+) -> int:
+    """Saves a batch of monthly values, all or nothing, and rolls the changes up the tree.
+
+    Each row replaces the value for its (unit, indicator, year, month). Raises RowsInvalid, and
+    saves nothing, if any row is invalid. Returns the number of rows accepted.
+    """
+    rows = list(rows)
+    if errors := _row_errors(rows):
+        raise RowsInvalid(errors)
+    if not rows:
+        return 0
+
+    existing = {
+        (e.unit_id, e.indicator_id, e.year, e.month): e
+        for e in MonthlyEntry.objects.select_for_update().filter(
+            unit__in={r.unit.pk for r in rows},
+            indicator__in={r.indicator.pk for r in rows},
+            year__in={r.year for r in rows},
+            month__in={r.month for r in rows},
+        )
+    }
+    now = timezone.now()
+    created, updated, changes = [], [], []
+    for row in rows:
+        entry = existing.get(row.key)
+        if entry is None:
+            created.append(
+                MonthlyEntry(
+                    unit=row.unit, indicator=row.indicator, year=row.year, month=row.month,
+                    value=row.value, entered_by=user,
+                )
+            )
+            changes.append((row.unit, row.indicator.pk, row.year, row.month, rollup.Delta(row.value, 1)))
+        elif entry.value != row.value:
+            delta = rollup.Delta(row.value - entry.value, 0)
+            entry.value, entry.entered_by, entry.updated_at = row.value, user, now
+            updated.append(entry)
+            changes.append((row.unit, row.indicator.pk, row.year, row.month, delta))
+
+    audit = {"default_user": user, "default_change_reason": door}
+    if created:
+        bulk_create_with_history(created, MonthlyEntry, batch_size=1000, **audit)
+    if updated:
+        bulk_update_with_history(
+            updated, MonthlyEntry, ["value", "entered_by", "updated_at"], batch_size=1000, **audit
+        )
+    rollup.apply(rollup.spread_to_ancestors(changes))
+    return len(rows)
+
+
+def entry_upsert(
+    *,
+    unit: Unit,
+    indicator: Indicator,
+    year: int,
+    month: int,
+    value: int,
+    user: AbstractBaseUser | None,
+    door: str = Door.SYSTEM,
+) -> MonthlyEntry:
+    """Saves one monthly value; see entries_save."""
+    try:
+        entries_save(rows=[EntryRow(unit, indicator, year, month, value)], user=user, door=door)
+    except RowsInvalid as invalid:
+        raise ValidationError({e.field: e.message for e in invalid.errors}) from None
+    return MonthlyEntry.objects.get(unit=unit, indicator=indicator, year=year, month=month)
+
+
+@transaction.atomic
+def entry_delete(*, entry: MonthlyEntry, user: AbstractBaseUser | None, door: str = Door.SYSTEM) -> None:
+    """Removes a monthly value and takes it out of every ancestor's roll-up."""
+    entry = MonthlyEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
+    change = (entry.unit, entry.indicator_id, entry.year, entry.month, rollup.Delta(-entry.value, -1))
+    entry._change_reason = door
+    entry._history_user = user
+    entry.delete()
+    rollup.apply(rollup.spread_to_ancestors([change]))
