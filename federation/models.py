@@ -1,4 +1,4 @@
-"""The unit tree, the indicator catalogue, targets, monthly entries, their roll-up and users' roles."""
+"""The unit tree, indicator catalogue, targets, monthly entries, their roll-up and users' roles."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -118,6 +118,9 @@ class UnitMove(models.Model):
         verbose_name_plural = "lịch sử chuyển đơn vị"
         ordering = ["-moved_at"]
 
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.new_parent}"
+
 
 class Aggregation(models.TextChoices):
     SUM = "sum", "Cộng dồn các tháng"
@@ -209,7 +212,9 @@ class MonthlyEntry(models.Model):
             models.UniqueConstraint(
                 fields=["unit", "indicator", "year", "month"], name="entry_unique_key"
             ),
-            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="entry_month_1_12"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="entry_month_1_12"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,6 +243,9 @@ class Rollup(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.month:02d}/{self.year}: {self.total}"
+
 
 class RoleKind(models.TextChoices):
     STAFF = "staff", "Cán bộ nhập liệu"
@@ -248,7 +256,9 @@ class RoleKind(models.TextChoices):
 class Role(models.Model):
     """A user's role on a unit, which holds for the unit's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField("vai trò", max_length=16, choices=RoleKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -258,7 +268,9 @@ class Role(models.Model):
     class Meta:
         verbose_name = "vai trò"
         verbose_name_plural = "vai trò người dùng"
-        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="role_unique_user_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="role_unique_user_unit")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"

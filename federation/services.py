@@ -94,7 +94,9 @@ def unit_move(
     new_parent = Unit.objects.get(pk=new_parent.pk)
     _check_parent(new_parent, unit.kind)
     if new_parent.path.startswith(unit.path):
-        raise ValidationError({"parent": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị trực thuộc nó."})
+        raise ValidationError(
+            {"parent": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị trực thuộc nó."}
+        )
     old_parent = Unit.objects.get_parent(unit)
     if old_parent is not None and old_parent.pk == new_parent.pk:
         return unit
@@ -127,7 +129,9 @@ def unit_move(
 def role_grant(*, user: AbstractBaseUser, unit: Unit, role: str) -> Role:
     """Gives `user` the role on `unit` (and so on its subtree), replacing a role it held there."""
     if role not in RoleKind.values:
-        raise ValidationError({"role": f"Vai trò không hợp lệ: {role}. Chọn một trong {', '.join(RoleKind.values)}."})
+        raise ValidationError(
+            {"role": f"Vai trò không hợp lệ: {role}. Chọn một trong {', '.join(RoleKind.values)}."}
+        )
     granted, _ = Role.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
     return granted
 
@@ -160,7 +164,7 @@ def target_set(
     user: AbstractBaseUser | None,
     door: str = Door.SYSTEM,
 ) -> tuple[Target, bool]:
-    """Sets the unit's target for the period, replacing any earlier one. Returns (target, created)."""
+    """Sets the unit's target for the period, replacing an earlier one."""
     errors: dict[str, str] = {}
     _check_year(year, errors)
     _check_value(value, errors)
@@ -169,7 +173,10 @@ def target_set(
     if errors:
         raise ValidationError(errors)
     target, created = Target.objects.select_for_update().get_or_create(
-        unit=unit, indicator=indicator, year=year, period=period,
+        unit=unit,
+        indicator=indicator,
+        year=year,
+        period=period,
         defaults={"value": value, "set_by": user},
     )
     if not created and target.value == value:
@@ -260,11 +267,17 @@ def entries_save(
         if entry is None:
             created.append(
                 MonthlyEntry(
-                    unit=row.unit, indicator=row.indicator, year=row.year, month=row.month,
-                    value=row.value, entered_by=user,
+                    unit=row.unit,
+                    indicator=row.indicator,
+                    year=row.year,
+                    month=row.month,
+                    value=row.value,
+                    entered_by=user,
                 )
             )
-            changes.append((row.unit, row.indicator.pk, row.year, row.month, rollup.Delta(row.value, 1)))
+            changes.append(
+                (row.unit, row.indicator.pk, row.year, row.month, rollup.Delta(row.value, 1))
+            )
         elif entry.value != row.value:
             delta = rollup.Delta(row.value - entry.value, 0)
             entry.value, entry.entered_by, entry.updated_at = row.value, user, now
@@ -301,10 +314,18 @@ def entry_upsert(
 
 
 @transaction.atomic
-def entry_delete(*, entry: MonthlyEntry, user: AbstractBaseUser | None, door: str = Door.SYSTEM) -> None:
+def entry_delete(
+    *, entry: MonthlyEntry, user: AbstractBaseUser | None, door: str = Door.SYSTEM
+) -> None:
     """Removes a monthly value and takes it out of every ancestor's roll-up."""
     entry = MonthlyEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
-    change = (entry.unit, entry.indicator_id, entry.year, entry.month, rollup.Delta(-entry.value, -1))
+    change = (
+        entry.unit,
+        entry.indicator_id,
+        entry.year,
+        entry.month,
+        rollup.Delta(-entry.value, -1),
+    )
     entry._change_reason = door
     entry._history_user = user
     entry.delete()

@@ -8,7 +8,9 @@ from federation.services import role_grant
 
 
 class Command(BaseCommand):
-    help = "Tạo (hoặc cập nhật) người dùng và giao vai trò trên một đơn vị và các đơn vị trực thuộc."
+    help = (
+        "Tạo (hoặc cập nhật) người dùng và giao vai trò trên một đơn vị và các đơn vị trực thuộc."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
