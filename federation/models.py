@@ -106,12 +106,20 @@ class Unit(MP_Node):
 class UnitMove(models.Model):
     """A subtree moved under another parent, e.g. the 2025 dissolution of district federations."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="moves")
-    old_parent = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, related_name="+")
-    new_parent = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="moves", verbose_name="đơn vị"
+    )
+    old_parent = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="cấp trên cũ"
+    )
+    new_parent = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="cấp trên mới"
+    )
     reason = models.CharField("lý do", max_length=255, blank=True)
-    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    moved_at = models.DateTimeField(auto_now_add=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="người chuyển"
+    )
+    moved_at = models.DateTimeField("thời điểm", auto_now_add=True)
 
     class Meta:
         verbose_name = "chuyển đơn vị"
@@ -163,16 +171,25 @@ class Period(models.TextChoices):
 class Target(models.Model):
     """A target (chỉ tiêu, kế hoạch giao) the parent assigned to a unit for a year or half-year."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="targets", verbose_name="đơn vị"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="targets", verbose_name="chỉ tiêu"
+    )
     year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
     period = models.CharField("kỳ", max_length=2, choices=Period.choices)
     value = models.PositiveBigIntegerField("chỉ tiêu")
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người giao",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
     history = HistoricalRecords()
 
@@ -192,16 +209,25 @@ class Target(models.Model):
 class MonthlyEntry(models.Model):
     """The value a unit reported for itself for one indicator and month (not its subtree's)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="entries")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="entries")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="entries", verbose_name="đơn vị"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="entries", verbose_name="chỉ tiêu"
+    )
     year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
     month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
     value = models.PositiveBigIntegerField("số liệu")
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhập",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
     history = HistoricalRecords()
 
@@ -229,14 +255,20 @@ class Rollup(models.Model):
     `entries` counts the entries summed, so "last value" indicators know which months have data.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()
-    total = models.BigIntegerField(default=0)
-    entries = models.IntegerField(default=0)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", verbose_name="đơn vị"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name="chỉ tiêu"
+    )
+    year = models.PositiveSmallIntegerField("năm")
+    month = models.PositiveSmallIntegerField("tháng")
+    total = models.BigIntegerField("tổng", default=0)
+    entries = models.IntegerField("số bản ghi", default=0)
 
     class Meta:
+        verbose_name = "dòng tổng hợp"
+        verbose_name_plural = "bảng tổng hợp (roll-up)"
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "indicator", "year", "month"], name="rollup_unique_key"
@@ -257,11 +289,16 @@ class Role(models.Model):
     """A user's role on a unit, which holds for the unit's whole subtree."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name="người dùng",
     )
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="roles")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="roles", verbose_name="đơn vị"
+    )
     role = models.CharField("vai trò", max_length=16, choices=RoleKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
 
     history = HistoricalRecords()
 

@@ -111,6 +111,39 @@ def top_units_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
     return Unit.objects.filter(path__in=scope.root_paths).order_by("path")
 
 
+# A federation may hold 10,000 CĐCS directly: lists are served a page at a time.
+CHILDREN_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ChildrenPage:
+    parent: Unit
+    units: list[Unit]
+    number: int
+    has_next: bool
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def remaining(self) -> int:
+        """Children after this page: each child of a visible unit is visible, so numchild counts."""
+        shown = (self.number - 1) * CHILDREN_PER_PAGE + len(self.units)
+        return max(self.parent.numchild - shown, 0)
+
+
+def children_page(user: AbstractBaseUser, parent: Unit, number: int) -> ChildrenPage:
+    """One page of the children of `parent`, a unit already checked to be visible to `user`."""
+    start = (number - 1) * CHILDREN_PER_PAGE
+    rows = list(
+        units_visible_to(user)
+        .filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .order_by("path")[start : start + CHILDREN_PER_PAGE + 1]
+    )
+    return ChildrenPage(parent, rows[:CHILDREN_PER_PAGE], number, len(rows) > CHILDREN_PER_PAGE)
+
+
 def unit_ancestors(unit: Unit) -> QuerySet[Unit]:
     """The unit's ancestors, root first, for breadcrumbs."""
     return Unit.objects.get_ancestors(unit)

@@ -35,7 +35,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 # --- units -------------------------------------------------------------------------------------
 
 
-def _check_parent(parent: Unit | None, kind: str) -> None:
+def check_unit_placement(parent: Unit | None, kind: str) -> None:
+    """Refuses a place in the tree that a unit of this kind cannot take."""
     if parent is not None and parent.is_grassroots:
         raise ValidationError({"parent": "Công đoàn cơ sở không có đơn vị trực thuộc."})
     if parent is None and kind == UnitKind.GRASSROOTS_UNION:
@@ -54,7 +55,7 @@ def unit_create(
     **attrs: Any,
 ) -> Unit:
     """Adds a unit under `parent` (or a new root when `parent` is None)."""
-    _check_parent(parent, kind)
+    check_unit_placement(parent, kind)
     unit = Unit(code=code, name=name, kind=kind, **attrs)
     unit.full_clean(exclude=["path", "depth", "numchild"])
     unit._change_reason = door
@@ -92,7 +93,7 @@ def unit_move(
     """
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     new_parent = Unit.objects.get(pk=new_parent.pk)
-    _check_parent(new_parent, unit.kind)
+    check_unit_placement(new_parent, unit.kind)
     if new_parent.path.startswith(unit.path):
         raise ValidationError(
             {"parent": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị trực thuộc nó."}
@@ -132,7 +133,12 @@ def role_grant(*, user: AbstractBaseUser, unit: Unit, role: str) -> Role:
         raise ValidationError(
             {"role": f"Vai trò không hợp lệ: {role}. Chọn một trong {', '.join(RoleKind.values)}."}
         )
-    granted, _ = Role.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
+    granted, created = Role.objects.select_for_update().get_or_create(
+        user=user, unit=unit, defaults={"role": role}
+    )
+    if not created and granted.role != role:
+        granted.role = role
+        granted.save()
     return granted
 
 

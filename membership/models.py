@@ -43,8 +43,8 @@ class Member(models.Model):
     left_on = models.DateField("ngày ra khỏi CĐCS", null=True, blank=True)
     leave_reason = models.CharField("lý do", max_length=16, choices=LeaveReason.choices, blank=True)
     card_number = models.CharField("số thẻ đoàn viên", max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
     history = HistoricalRecords()
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from federation import services
-from federation.models import Door, MonthlyEntry, Rollup, Target, Unit, UnitKind
+from federation.models import Door, MonthlyEntry, Role, Rollup, Target, Unit, UnitKind
 from federation.services import EntryRow, RowsInvalid
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
@@ -250,6 +250,11 @@ class TestRoles:
         user = UserFactory(role_on=tree["hoai_duc"])
         services.role_grant(user=user, unit=tree["hoai_duc"], role="leader")
         assert list(user.roles.values_list("role", flat=True)) == ["leader"]
+
+    def test_granting_the_same_role_again_writes_no_history(self, tree):
+        user = UserFactory(role_on=tree["hoai_duc"])
+        services.role_grant(user=user, unit=tree["hoai_duc"], role="staff")
+        assert Role.history.count() == 1
 
     def test_an_unknown_role_is_refused(self, tree):
         with pytest.raises(ValidationError):

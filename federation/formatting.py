@@ -1,0 +1,35 @@
+"""Numbers written the Vietnamese way: "8.558.063", "60,5%".
+
+Separators are explicit rather than taken from the active locale, so a report PDF built by a
+background task, outside any request, reads exactly like the page.
+"""
+
+from decimal import Decimal
+
+from django.utils.numberformat import format as number_format
+
+MISSING = "—"
+
+
+def vn_number(value: int | float | Decimal | None) -> str:
+    """8558063 → "8.558.063"; Decimal("60.5") → "60,5"; None → "—"."""
+    if value is None:
+        return MISSING
+    if isinstance(value, float):
+        # str() keeps the short form (0.1), where Decimal(0.1) would spell out the binary fraction.
+        value = Decimal(str(value))
+    return number_format(
+        value, decimal_sep=",", grouping=3, thousand_sep=".", force_grouping=True, use_l10n=False
+    )
+
+
+def vn_percent(value: int | float | Decimal | None) -> str:
+    """Decimal("60.5") → "60,5%"; Decimal("55.0") and 55 → "55%"; None → "—"."""
+    if value is None:
+        return MISSING
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if number == number.to_integral_value():
+        number = number.to_integral_value()
+    else:
+        number = number.normalize()
+    return f"{vn_number(number)}%"
