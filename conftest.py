@@ -3,6 +3,14 @@ import pytest
 from federation.models import UnitKind
 from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFactory
 
+BROWSER = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploads and report files go to a throwaway folder, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
 
 @pytest.fixture
 def tree(db):
@@ -52,3 +60,25 @@ def city_leader(tree):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A page in Debian's chromium, driven by Playwright, against the live test server.
+
+    Playwright's sync API runs an event loop in this thread; the ORM calls the test makes around
+    it are synchronous and safe, which Django needs to be told.
+    """
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=BROWSER,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        page = browser.new_page(base_url=live_server.url)
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+

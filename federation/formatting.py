@@ -4,6 +4,7 @@ Separators are explicit rather than taken from the active locale, so a report PD
 background task, outside any request, reads exactly like the page.
 """
 
+import re
 from decimal import Decimal
 
 from django.utils.numberformat import format as number_format
@@ -33,3 +34,35 @@ def vn_percent(value: int | float | Decimal | None) -> str:
     else:
         number = number.normalize()
     return f"{vn_number(number)}%"
+
+
+_GROUPED = re.compile(r"\d{1,3}([. ]\d{3})+")
+
+
+def parse_whole_number(raw: object) -> int:
+    """A non-negative whole number as people type it: 1500000, "1.500.000", "1 500 000".
+
+    Raises ValueError with the reason in Vietnamese for anything else ("1,5", "-3", "abc").
+    """
+    if isinstance(raw, bool):
+        raise ValueError("Phải là số nguyên.")
+    if isinstance(raw, int):
+        number = raw
+    elif isinstance(raw, float | Decimal):
+        if raw != int(raw):
+            raise ValueError("Phải là số nguyên, không có phần thập phân.")
+        number = int(raw)
+    elif isinstance(raw, str):
+        text = raw.strip().replace("\u00a0", " ")
+        negative = text.startswith("-")
+        digits = text.lstrip("-").strip()
+        if _GROUPED.fullmatch(digits):
+            digits = digits.replace(".", "").replace(" ", "")
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError("Phải là số nguyên, ví dụ 1500000 hoặc 1.500.000.")
+        number = -int(digits) if negative else int(digits)
+    else:
+        raise ValueError("Phải là số nguyên.")
+    if number < 0:
+        raise ValueError("Không được là số âm.")
+    return number

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import tree
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
-    path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
+    path("", tree.home, name="home"),
+    path("units/<int:pk>/", tree.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/children/", tree.unit_children, name="unit_children"),
 ]

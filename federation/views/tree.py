@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import selectors
-from .models import Period
-from .services import MAX_YEAR, MIN_YEAR
+from .. import selectors
+from ..models import Period
+from ..services import MAX_YEAR, MIN_YEAR
 
 
 @require_GET

@@ -1,0 +1,41 @@
+from decimal import Decimal
+
+import pytest
+
+from federation.formatting import parse_whole_number
+
+
+@pytest.mark.parametrize(
+    "typed, number",
+    [
+        (1500000, 1500000),
+        ("1.500.000", 1500000),
+        ("1500000", 1500000),
+        (" 1 500 000 ", 1500000),
+        ("1\u00a0500\u00a0000", 1500000),
+        (1500000.0, 1500000),
+        (Decimal("40"), 40),
+        ("0", 0),
+    ],
+)
+def test_numbers_are_read_as_people_type_them(typed, number):
+    assert parse_whole_number(typed) == number
+
+
+@pytest.mark.parametrize(
+    "typed, reason",
+    [
+        ("1,5", "Phải là số nguyên"),
+        (1.5, "không có phần thập phân"),
+        ("-3", "Không được là số âm."),
+        (-1, "Không được là số âm."),
+        ("1.50.000", "Phải là số nguyên"),
+        ("abc", "Phải là số nguyên"),
+        ("", "Phải là số nguyên"),
+        (True, "Phải là số nguyên."),
+        (None, "Phải là số nguyên."),
+    ],
+)
+def test_anything_else_is_refused_with_a_reason(typed, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_whole_number(typed)
