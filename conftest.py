@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from federation.models import UnitKind
 from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFactory
@@ -10,6 +11,13 @@ BROWSER = "/usr/bin/chromium"
 def media_in_tmp(settings, tmp_path):
     """Uploads and report files go to a throwaway folder, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def this_month():
+    """(year, month) of today: a month open to everyone's writes."""
+    today = timezone.localdate()
+    return today.year, today.month
 
 
 @pytest.fixture
@@ -81,4 +89,3 @@ def browser_page(live_server, monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
-

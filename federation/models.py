@@ -279,6 +279,66 @@ class Rollup(models.Model):
         return f"{self.unit_id} · {self.indicator_id} · {self.month:02d}/{self.year}: {self.total}"
 
 
+class MonthReopening(models.Model):
+    """A leader above reopened a locked month for a unit (and its subtree) until `expires_at`."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="reopenings", verbose_name="đơn vị"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    reason = models.CharField("lý do mở lại", max_length=255)
+    expires_at = models.DateTimeField("mở đến")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="người mở",
+    )
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "mở lại tháng"
+        verbose_name_plural = "mở lại tháng đã khóa"
+        indexes = [models.Index(fields=["year", "month", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.month:02d}/{self.year}"
+
+
+class MonthCompletion(models.Model):
+    """Staff declared a unit's month complete ("Hoàn thành nhập liệu tháng")."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="completions", verbose_name="đơn vị"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="người xác nhận",
+    )
+    completed_at = models.DateTimeField("xác nhận lúc", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "hoàn thành nhập liệu tháng"
+        verbose_name_plural = "hoàn thành nhập liệu tháng"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "month"], name="completion_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.month:02d}/{self.year}"
+
+
 class RoleKind(models.TextChoices):
     STAFF = "staff", "Cán bộ nhập liệu"
     LEADER = "leader", "Lãnh đạo"

@@ -4,21 +4,24 @@ Each service is one transaction: the change, its audit record (django-simple-his
 door it came through as the change reason) and the roll-up update commit together or not at all.
 """
 
-from collections.abc import Iterable, Sequence
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import rollup
+from . import locks, rollup
 from .models import (
     Door,
     Indicator,
+    MonthCompletion,
     MonthlyEntry,
+    MonthReopening,
     Period,
     Role,
     RoleKind,
@@ -197,16 +200,22 @@ def target_set(
 # --- monthly entries ---------------------------------------------------------------------------
 
 
+# (unit_id, indicator_id, year, month)
+EntryKey = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class EntryRow:
+    """One monthly value to save; `value` None removes the entry."""
+
     unit: Unit
     indicator: Indicator
     year: int
     month: int
-    value: int
+    value: int | None
 
     @property
-    def key(self) -> tuple[int, int, int, int]:
+    def key(self) -> EntryKey:
         return (self.unit.pk, self.indicator.pk, self.year, self.month)
 
 
@@ -225,52 +234,127 @@ class RowsInvalid(Exception):
         self.errors = list(errors)
 
 
-def _row_errors(rows: Sequence[EntryRow]) -> list[RowError]:
+@dataclass(frozen=True)
+class Conflict:
+    """A value someone else changed after the form was loaded."""
+
+    row: int
+    seen: int | None
+    current: int | None
+    changed_by: AbstractBaseUser | None
+    changed_at: datetime.datetime | None
+
+
+class StaleEntries(Exception):
+    """The form was loaded before someone else saved: nothing is overwritten."""
+
+    def __init__(self, conflicts: Sequence[Conflict]):
+        super().__init__(f"{len(conflicts)} giá trị đã bị người khác sửa trong lúc bạn nhập.")
+        self.conflicts = list(conflicts)
+
+
+def _row_errors(rows: Sequence[EntryRow], user: AbstractBaseUser | None) -> list[RowError]:
     errors: list[RowError] = []
-    seen: set[tuple[int, int, int, int]] = set()
+    seen: set[EntryKey] = set()
     for index, row in enumerate(rows):
         found: dict[str, str] = {}
         _check_year(row.year, found)
         if not _is_integer(row.month) or not 1 <= row.month <= 12:
             found["month"] = "Tháng phải từ 1 đến 12."
-        _check_value(row.value, found)
+        if row.value is not None:
+            _check_value(row.value, found)
         if not found:
             if row.key in seen:
                 found["row"] = "Dòng trùng đơn vị, chỉ tiêu và tháng với một dòng trước."
             seen.add(row.key)
         errors.extend(RowError(index, field, message) for field, message in found.items())
+    if errors or locks.bypasses_locks(user):
+        return errors
+    return _closed_month_errors(rows)
+
+
+def _closed_month_errors(rows: Sequence[EntryRow]) -> list[RowError]:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    open_by_reopening = locks.reopened(
+        {row.unit for row in rows}, {(row.year, row.month) for row in rows}, now
+    )
+    errors = []
+    for index, row in enumerate(rows):
+        reason = locks.closed_reason(
+            row.unit, row.year, row.month, today=today, open_by_reopening=open_by_reopening
+        )
+        if reason:
+            errors.append(RowError(index, "month", reason))
     return errors
+
+
+def _stale(
+    rows: Sequence[EntryRow],
+    existing: dict[EntryKey, MonthlyEntry],
+    expected: Mapping[EntryKey, int | None],
+) -> list[Conflict]:
+    conflicts = []
+    for index, row in enumerate(rows):
+        if row.key not in expected:
+            continue
+        entry = existing.get(row.key)
+        current = entry.value if entry else None
+        if current != expected[row.key]:
+            conflicts.append(
+                Conflict(
+                    index,
+                    expected[row.key],
+                    current,
+                    entry.entered_by if entry else None,
+                    entry.updated_at if entry else None,
+                )
+            )
+    return conflicts
 
 
 @transaction.atomic
 def entries_save(
-    *, rows: Iterable[EntryRow], user: AbstractBaseUser | None, door: str = Door.SYSTEM
+    *,
+    rows: Iterable[EntryRow],
+    user: AbstractBaseUser | None,
+    door: str = Door.SYSTEM,
+    expected: Mapping[EntryKey, int | None] | None = None,
 ) -> int:
     """Saves a batch of monthly values, all or nothing, and rolls the changes up the tree.
 
-    Each row replaces the value for its (unit, indicator, year, month). Raises RowsInvalid, and
-    saves nothing, if any row is invalid. Returns the number of rows accepted.
+    Each row replaces the value for its (unit, indicator, year, month), or removes it when the
+    value is None. Raises RowsInvalid, saving nothing, if any row is invalid or its month is
+    closed to this user (see locks.py). `expected` holds the values a form showed when it was
+    loaded: if any of those changed meanwhile, StaleEntries is raised and nothing is saved.
+    Returns the number of rows accepted.
     """
     rows = list(rows)
-    if errors := _row_errors(rows):
+    if errors := _row_errors(rows, user):
         raise RowsInvalid(errors)
     if not rows:
         return 0
 
     existing = {
         (e.unit_id, e.indicator_id, e.year, e.month): e
-        for e in MonthlyEntry.objects.select_for_update().filter(
+        for e in MonthlyEntry.objects.select_for_update()
+        .select_related("entered_by")
+        .filter(
             unit__in={r.unit.pk for r in rows},
             indicator__in={r.indicator.pk for r in rows},
             year__in={r.year for r in rows},
             month__in={r.month for r in rows},
         )
     }
+    if expected is not None and (conflicts := _stale(rows, existing, expected)):
+        raise StaleEntries(conflicts)
+
     now = timezone.now()
-    created, updated, changes = [], [], []
+    created, updated, deleted, changes = [], [], [], []
     for row in rows:
         entry = existing.get(row.key)
-        if entry is None:
+        where = (row.unit, row.indicator.pk, row.year, row.month)
+        if entry is None and row.value is not None:
             created.append(
                 MonthlyEntry(
                     unit=row.unit,
@@ -281,24 +365,37 @@ def entries_save(
                     entered_by=user,
                 )
             )
-            changes.append(
-                (row.unit, row.indicator.pk, row.year, row.month, rollup.Delta(row.value, 1))
-            )
-        elif entry.value != row.value:
-            delta = rollup.Delta(row.value - entry.value, 0)
+            changes.append((*where, rollup.Delta(row.value, 1)))
+        elif entry is not None and row.value is None:
+            deleted.append(entry)
+            changes.append((*where, rollup.Delta(-entry.value, -1)))
+        elif entry is not None and entry.value != row.value:
+            changes.append((*where, rollup.Delta(row.value - entry.value, 0)))
             entry.value, entry.entered_by, entry.updated_at = row.value, user, now
             updated.append(entry)
-            changes.append((row.unit, row.indicator.pk, row.year, row.month, delta))
 
+    _write_entries(created, updated, deleted, user=user, door=door)
+    rollup.apply(rollup.spread_to_ancestors(changes))
+    return len(rows)
+
+
+def _write_entries(created, updated, deleted, *, user, door) -> None:
     audit = {"default_user": user, "default_change_reason": door}
     if created:
-        bulk_create_with_history(created, MonthlyEntry, batch_size=1000, **audit)
+        try:
+            # A savepoint, so that a row someone else inserted meanwhile fails only this step.
+            with transaction.atomic():
+                bulk_create_with_history(created, MonthlyEntry, batch_size=1000, **audit)
+        except IntegrityError:
+            raise StaleEntries([]) from None
     if updated:
         bulk_update_with_history(
             updated, MonthlyEntry, ["value", "entered_by", "updated_at"], batch_size=1000, **audit
         )
-    rollup.apply(rollup.spread_to_ancestors(changes))
-    return len(rows)
+    for entry in deleted:
+        entry._change_reason = door
+        entry._history_user = user
+        entry.delete()
 
 
 def entry_upsert(
@@ -319,20 +416,70 @@ def entry_upsert(
     return MonthlyEntry.objects.get(unit=unit, indicator=indicator, year=year, month=month)
 
 
-@transaction.atomic
 def entry_delete(
     *, entry: MonthlyEntry, user: AbstractBaseUser | None, door: str = Door.SYSTEM
 ) -> None:
-    """Removes a monthly value and takes it out of every ancestor's roll-up."""
-    entry = MonthlyEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
-    change = (
-        entry.unit,
-        entry.indicator_id,
-        entry.year,
-        entry.month,
-        rollup.Delta(-entry.value, -1),
+    """Removes a monthly value and takes it out of every ancestor's roll-up; see entries_save."""
+    row = EntryRow(entry.unit, entry.indicator, entry.year, entry.month, None)
+    try:
+        entries_save(rows=[row], user=user, door=door)
+    except RowsInvalid as invalid:
+        raise ValidationError({e.field: e.message for e in invalid.errors}) from None
+
+
+# --- month locks and completion ----------------------------------------------------------------
+
+MAX_REOPEN_DAYS = 31
+
+
+@transaction.atomic
+def month_reopen(
+    *,
+    unit: Unit,
+    year: int,
+    month: int,
+    reason: str,
+    expires_at: datetime.datetime,
+    user: AbstractBaseUser | None,
+) -> MonthReopening:
+    """Opens a locked month again for the unit and its subtree until `expires_at`."""
+    errors: dict[str, str] = {}
+    _check_year(year, errors)
+    if not _is_integer(month) or not 1 <= month <= 12:
+        errors["month"] = "Tháng phải từ 1 đến 12."
+    if not reason or not reason.strip():
+        errors["reason"] = "Cần ghi lý do mở lại tháng."
+    now = timezone.now()
+    if expires_at <= now:
+        errors["expires_at"] = "Thời hạn mở phải ở sau thời điểm hiện tại."
+    elif expires_at > now + datetime.timedelta(days=MAX_REOPEN_DAYS):
+        errors["expires_at"] = f"Chỉ mở lại tối đa {MAX_REOPEN_DAYS} ngày."
+    if errors:
+        raise ValidationError(errors)
+    return MonthReopening.objects.create(
+        unit=unit,
+        year=year,
+        month=month,
+        reason=reason.strip(),
+        expires_at=expires_at,
+        reopened_by=user,
     )
-    entry._change_reason = door
-    entry._history_user = user
-    entry.delete()
-    rollup.apply(rollup.spread_to_ancestors([change]))
+
+
+@transaction.atomic
+def month_complete(
+    *, unit: Unit, year: int, month: int, user: AbstractBaseUser | None
+) -> MonthCompletion:
+    """Marks the unit's month complete ("Hoàn thành nhập liệu tháng"); again is a no-op."""
+    completion, _ = MonthCompletion.objects.get_or_create(
+        unit=unit, year=year, month=month, defaults={"completed_by": user}
+    )
+    return completion
+
+
+@transaction.atomic
+def month_uncomplete(*, unit: Unit, year: int, month: int, user: AbstractBaseUser | None) -> None:
+    """Takes back the completion mark, e.g. to add a late figure."""
+    for completion in MonthCompletion.objects.filter(unit=unit, year=year, month=month):
+        completion._history_user = user
+        completion.delete()

@@ -162,14 +162,15 @@ class TestEntries:
         )
         assert rollup_total(tree["city"], "union_fees_collected", 2026, 3) == amount
 
-    def test_every_change_is_audited_with_user_old_and_new_value_and_door(self, tree):
-        user = UserFactory()
+    def test_every_change_is_audited_with_user_old_and_new_value_and_door(self, tree, this_month):
+        user = UserFactory(role_on=tree["hoai_duc"])
+        year, month = this_month
         for value, door in ((40, Door.PAGE), (45, Door.API)):
             services.entry_upsert(
                 unit=tree["hd_1"],
                 indicator=indicator("new_members"),
-                year=2026,
-                month=3,
+                year=year,
+                month=month,
                 value=value,
                 user=user,
                 door=door,
@@ -179,6 +180,7 @@ class TestEntries:
             (40, "page", user),
             (45, "api", user),
         ]
+        assert history[1].prev_record.value == 40
 
     def test_an_unchanged_value_writes_no_history(self, tree):
         for _ in range(2):
