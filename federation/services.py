@@ -33,6 +33,8 @@ from .models import (
 )
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# A million billion đồng: far above any real figure, far below what the roll-up's sums can hold.
+MAX_VALUE = 10**15
 
 
 # --- units -------------------------------------------------------------------------------------
@@ -156,6 +158,8 @@ def _check_year(year: Any, errors: dict[str, str]) -> None:
 def _check_value(value: Any, errors: dict[str, str]) -> None:
     if not _is_integer(value) or value < 0:
         errors["value"] = "Số liệu phải là số nguyên không âm."
+    elif value > MAX_VALUE:
+        errors["value"] = "Số liệu quá lớn."
 
 
 def _is_integer(value: Any) -> bool:
@@ -181,14 +185,15 @@ def target_set(
         errors["period"] = "Kỳ phải là Y (cả năm), H1 hoặc H2."
     if errors:
         raise ValidationError(errors)
-    target, created = Target.objects.select_for_update().get_or_create(
-        unit=unit,
-        indicator=indicator,
-        year=year,
-        period=period,
-        defaults={"value": value, "set_by": user},
+    target = (
+        Target.objects.select_for_update()
+        .filter(unit=unit, indicator=indicator, year=year, period=period)
+        .first()
     )
-    if not created and target.value == value:
+    created = target is None
+    if created:
+        target = Target(unit=unit, indicator=indicator, year=year, period=period)
+    elif target.value == value:
         return target, False
     target.value, target.set_by = value, user
     target._change_reason = door
@@ -337,7 +342,7 @@ def entries_save(
 
     existing = {
         (e.unit_id, e.indicator_id, e.year, e.month): e
-        for e in MonthlyEntry.objects.select_for_update()
+        for e in MonthlyEntry.objects.select_for_update(of=("self",))
         .select_related("entered_by")
         .filter(
             unit__in={r.unit.pk for r in rows},

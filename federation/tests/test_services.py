@@ -236,7 +236,27 @@ class TestTargets:
         assert Target.objects.get().value == 600
         assert again.set_by == city_leader
 
-    @pytest.mark.parametrize("field, value", [("period", "Q1"), ("value", -1), ("year", 1999)])
+    def test_a_new_target_writes_one_history_record_with_its_door(self, tree, city_leader):
+        services.target_set(
+            unit=tree["hoai_duc"],
+            indicator=indicator("new_members"),
+            year=2026,
+            period="Y",
+            value=512,
+            user=city_leader,
+            door=Door.PAGE,
+        )
+        record = Target.history.get()
+        assert (record.value, record.history_change_reason, record.history_user) == (
+            512,
+            "page",
+            city_leader,
+        )
+
+    @pytest.mark.parametrize(
+        "field, value",
+        [("period", "Q1"), ("value", -1), ("value", 10**15 + 1), ("year", 1999)],
+    )
     def test_invalid_targets_are_refused(self, tree, field, value):
         values = {"year": 2026, "period": "Y", "value": 10} | {field: value}
         with pytest.raises(ValidationError) as error:
