@@ -1,0 +1,309 @@
+"""Benchmark of the half-year report path (issue 6).
+
+    .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30]
+
+Creates the throwaway PostgreSQL database `bench_reports` (dropped again at the end, even on
+failure) holding a city with `--districts` district federations of `--unions` CĐCS each, with a
+year and a half of monthly entries and targets, then measures, in one run:
+
+1. the report task (reports.tasks.build_report_version, in-process) for one district against
+   bare WeasyPrint rendering of the same final HTML: medians of `--repeat` interleaved runs and
+   their ratio (goal ≤ 1.25×);
+2. the reports of every district built in bulk (a Celery group) by 2 worker processes on Redis,
+   from the request to the last PDF (goal ≤ 60 s).
+
+Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (database 14, flushed).
+"""
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgres://postgres@127.0.0.1:5432"
+DB_NAME = "bench_reports"
+BROKER = "redis://127.0.0.1:6379/14"
+YEAR = 2025
+WORKERS = 2
+
+sys.path.insert(0, str(ROOT))
+os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["CELERY_BROKER_URL"] = BROKER
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench_reports_media_"))
+
+import django  # noqa: E402
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+
+UNION_FIGURES = ("new_members", "total_members", "members_left")
+DISTRICT_FIGURES = {
+    "new_grassroots_unions": (0, 3),
+    "training_classes": (0, 3),
+    "officials_trained": (0, 300),
+    "support_visits": (10, 80),
+    "support_amount": (5_000_000, 60_000_000),
+    "union_fees_collected": (300_000_000, 900_000_000),
+    "member_dues_collected": (100_000_000, 300_000_000),
+    "initiatives": (0, 5),
+    "party_candidates": (0, 4),
+    "new_party_members": (0, 3),
+    "grassroots_unions_consolidated": (0, 6),
+}
+
+
+def admin(sql: str) -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def build_tree(districts: int, unions: int):
+    """A city, its districts and their CĐCS; the CĐCS rows are bulk-inserted with the paths
+    treebeard would give them."""
+    from federation import services
+    from federation.models import Sector, Unit, UnitKind
+
+    city = services.unit_create(
+        parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
+        kind=UnitKind.PROVINCIAL_FEDERATION, user=None,
+    )  # fmt: skip
+    built = []
+    for d in range(1, districts + 1):
+        district = services.unit_create(
+            parent=city, code=f"HN-{d:02d}", name=f"LĐLĐ huyện Số {d}",
+            kind=UnitKind.DISTRICT_FEDERATION, user=None,
+        )  # fmt: skip
+        depth = district.depth + 1
+        Unit.objects.bulk_create(
+            Unit(
+                path=Unit._get_path(district.path, depth, n),
+                depth=depth,
+                numchild=0,
+                code=f"HN-{d:02d}-{n:03d}",
+                name=f"Công đoàn Công ty TNHH May mặc Thăng Long số {n}",
+                kind=UnitKind.GRASSROOTS_UNION,
+                sector=Sector.NON_STATE,
+                workforce_total=random.randint(50, 2000),
+            )
+            for n in range(1, unions + 1)
+        )
+        Unit.objects.filter(pk=district.pk).update(numchild=unions)
+        district.refresh_from_db()
+        built.append(district)
+    return city, built
+
+
+def write_figures(districts) -> int:
+    """Entries for H1 of YEAR and of the year before, bulk-inserted, then the roll-up rebuilt by
+    its own command; targets for each district and each CĐCS."""
+    from django.core.management import call_command
+
+    from federation.models import Indicator, MonthlyEntry, Period, Target, Unit
+
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    entries, targets = [], []
+    for district in districts:
+        unions = list(Unit.objects.filter(path__startswith=district.path, depth=district.depth + 1))
+        for year in (YEAR - 1, YEAR):
+            for month in range(1, 7):
+                for union in unions:
+                    for code in UNION_FIGURES:
+                        high = 800 if code == "total_members" else 6
+                        entries.append(
+                            MonthlyEntry(
+                                unit=union,
+                                indicator=indicators[code],
+                                year=year,
+                                month=month,
+                                value=random.randint(0, high),
+                            )  # fmt: skip
+                        )
+                for code, (low, high) in DISTRICT_FIGURES.items():
+                    entries.append(
+                        MonthlyEntry(
+                            unit=district,
+                            indicator=indicators[code],
+                            year=year,
+                            month=month,
+                            value=random.randint(low, high),
+                        )  # fmt: skip
+                    )
+        for union in unions:
+            targets.append(
+                Target(unit=union, indicator=indicators["new_members"], year=YEAR,
+                       period=Period.YEAR, value=random.randint(10, 40))
+            )  # fmt: skip
+        for code, value in (
+            ("new_members", 6000),
+            ("new_grassroots_unions", 20),
+            ("training_classes", 12),
+            ("union_fees_collected", 9_000_000_000),
+        ):
+            targets.append(
+                Target(unit=district, indicator=indicators[code], year=YEAR,
+                       period=Period.YEAR, value=value)
+            )  # fmt: skip
+    MonthlyEntry.objects.bulk_create(entries, batch_size=5000)
+    Target.objects.bulk_create(targets, batch_size=5000)
+    call_command("rebuild_rollup", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return len(entries)
+
+
+# --- 1. the task against bare WeasyPrint --------------------------------------------------------
+
+
+def time_task_against_weasyprint(district, repeat: int) -> tuple[list[float], list[float], int]:
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from reports import pdf, services, tasks
+    from reports.models import ReportVersion
+
+    report, _ = services.report_create_or_update(unit=district, year=YEAR, kind="H1", user=None)
+    task_times, bare_times = [], []
+    version = None
+    for _ in range(repeat + 1):  # the first of each is a warm-up
+        version = services.report_version_request(report=report, user=None)
+        started = time.perf_counter()
+        tasks.build_report_version.apply(args=[version.pk])
+        task_times.append(time.perf_counter() - started)
+        version = ReportVersion.objects.get(pk=version.pk)
+        assert version.status == "done", version.error
+        html = pdf.render_html(version.document, version.snapshot)
+        fetcher = pdf.FontsOnlyFetcher(allowed_protocols=("file",))
+        started = time.perf_counter()
+        HTML(string=html, url_fetcher=fetcher).write_pdf()
+        bare_times.append(time.perf_counter() - started)
+    return task_times[1:], bare_times[1:], len(PdfReader(version.pdf.path).pages)
+
+
+# --- 2. bulk by two workers ---------------------------------------------------------------------
+
+
+def start_workers(log_dir: Path) -> list[subprocess.Popen]:
+    workers = []
+    for n in range(1, WORKERS + 1):
+        log = (log_dir / f"worker{n}.log").open("w")
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    f"--hostname=bench{n}@%h",
+                    "--loglevel=WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        )
+    return workers
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def time_bulk(city, timeout: float = 600) -> tuple[float, int, int]:
+    from reports import selectors, services
+
+    time.sleep(3)  # let both workers connect before the group is sent
+    started = time.perf_counter()
+    batch = services.report_batch_request(parent=city, year=YEAR, kind="H1", user=None)
+    while time.perf_counter() - started < timeout:
+        progress = selectors.batch_progress(batch)
+        if not progress.is_pending:
+            break
+        time.sleep(0.2)
+    return time.perf_counter() - started, progress.done, progress.total
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--unions", type=int, default=300)
+    parser.add_argument("--districts", type=int, default=30)
+    args = parser.parse_args()
+    random.seed(6)
+
+    redis.Redis.from_url(BROKER).flushdb()
+    admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    admin(f"CREATE DATABASE {DB_NAME}")
+    workers: list[subprocess.Popen] = []
+    try:
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        city, districts = build_tree(args.districts, args.unions)
+        entries = write_figures(districts)
+        print(
+            f"Data: {args.districts} districts × {args.unions} CĐCS, {entries:,} monthly entries "
+            f"({time.perf_counter() - started:.0f} s to build)."
+        )
+
+        task, bare, pages = time_task_against_weasyprint(districts[0], args.repeat)
+        workers = start_workers(Path(os.environ["MEDIA_ROOT"]))
+        bulk_seconds, done, total = time_bulk(city)
+
+        task_median, bare_median = statistics.median(task), statistics.median(bare)
+        ratio = task_median / bare_median
+        print()
+        print(f"{'measure':<58}{'result':>12}{'goal':>10}")
+        print(f"{f'report task, district of {args.unions} CĐCS ({pages} pages), median':<58}"
+              f"{task_median:>11.2f}s{'':>10}")  # fmt: skip
+        print(f"{'bare WeasyPrint, same final HTML, median':<58}{bare_median:>11.2f}s{'':>10}")
+        print(f"{'ratio task / bare WeasyPrint':<58}{ratio:>11.2f}×{'≤ 1.25×':>10}")
+        print(f"{f'{total} district reports in bulk by {WORKERS} workers ({done} done)':<58}"
+              f"{bulk_seconds:>11.1f}s{'≤ 60 s':>10}")  # fmt: skip
+        print()
+        print(f"runs: task {', '.join(f'{t:.2f}' for t in task)} s; "
+              f"bare {', '.join(f'{t:.2f}' for t in bare)} s")  # fmt: skip
+        # Timings mean little on a machine other work is loading: say how busy it was.
+        cores = os.cpu_count()
+        print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg())
+              + f" on {cores} cores")  # fmt: skip
+    finally:
+        stop_workers(workers)
+        from django.db import connections
+
+        connections.close_all()
+        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        redis.Redis.from_url(BROKER).flushdb()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Reports through the API (shared/API.md): ask for a report's PDF, follow it, download it.
+
+A report's `id` in the API is the id of one version (one build of the PDF): each POST queues a
+new version of the unit's report for that year and half, created with its prefilled draft if
+there is none yet. Who may do what is the pages' rule: staff of the unit or above may ask for a
+report (Permission.ENTER_DATA); anyone who sees the unit may follow and download it.
+"""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from federation.api.errors import Conflict, error_responses
+from federation.api.serializers import MAX_ID, StrictFieldsMixin, StrictIntegerField
+from federation.selectors import Permission, scope_for, unit_for_user_or_404
+
+from . import selectors, services
+from .models import ReportKind, ReportVersion, VersionStatus
+
+
+class ReportCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A unit's report for a year and half to build as a PDF."""
+
+    unit = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the unit.")
+    year = StrictIntegerField()
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    through_month = StrictIntegerField(
+        required=False,
+        help_text="Figures up to the end of this month (within the half); 6 or 12 if left out.",
+    )
+
+
+class ReportVersionSerializer(serializers.Serializer):
+    """One build of a unit's report: its status and, once done, where its PDF is."""
+
+    id = serializers.IntegerField()
+    report = serializers.IntegerField(source="report_id", help_text="Id of the report document.")
+    number = serializers.IntegerField(help_text="Version number of the report document.")
+    unit = serializers.IntegerField(source="report.unit_id")
+    year = serializers.IntegerField(source="report.year")
+    kind = serializers.ChoiceField(source="report.kind", choices=ReportKind.choices)
+    through_month = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=VersionStatus.choices)
+    progress = serializers.IntegerField(help_text="How far the build got, in percent.")
+    error = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+
+    def get_through_month(self, version: ReportVersion) -> int:
+        return version.document.get("through_month", version.report.through_month)
+
+    def get_error(self, version: ReportVersion) -> str | None:
+        return version.error or None
+
+    def get_pdf_url(self, version: ReportVersion) -> str | None:
+        if not version.is_done:
+            return None
+        return reverse("api_report_pdf", args=[version.pk], request=self.context.get("request"))
+
+
+def version_data(version: ReportVersion, request: Request) -> dict:
+    return ReportVersionSerializer(version, context={"request": request}).data
+
+
+class ReportCreate(APIView):
+    @extend_schema(
+        operation_id="reports_create",
+        summary="Ask for a report's PDF; it is built in the background",
+        request=ReportCreateSerializer,
+        responses={
+            202: OpenApiResponse(ReportVersionSerializer, description="Queued."),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit = unit_for_user_or_404(request.user, data["unit"])
+        if not scope_for(request.user).allows(unit, Permission.ENTER_DATA):
+            raise PermissionDenied("Vai trò của bạn không được lập báo cáo cho đơn vị này.")
+        version = services.report_generate(
+            unit=unit,
+            year=data["year"],
+            kind=data["kind"],
+            through_month=data.get("through_month"),
+            user=request.user,
+        )
+        # Without a broker the build has already run in this request: tell how it went.
+        version.refresh_from_db()
+        return Response(version_data(version, request), status=status.HTTP_202_ACCEPTED)
+
+
+class ReportDetail(APIView):
+    @extend_schema(
+        operation_id="reports_retrieve",
+        summary="A report's build status and, once done, where its PDF is",
+        responses={200: ReportVersionSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        version = selectors.version_for_user_or_404(request.user, pk)
+        version = services.report_version_expire_if_stale(version)
+        return Response(version_data(version, request))
+
+
+class PDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class ReportPDF(APIView):
+    # The PDF goes out as a FileResponse; the PDF renderer is here so that a client asking
+    # for application/pdf is not refused with 406. Errors are always JSON (finalize_response).
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        operation_id="reports_pdf",
+        summary="The report's PDF, once built",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            **error_responses(401, 404, 409),
+        },
+        # Errors are JSON whatever was asked for; ?format= is not offered.
+        parameters=[OpenApiParameter("format", exclude=True)],
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        version = selectors.version_for_user_or_404(request.user, pk)
+        if not version.is_done:
+            raise Conflict("Báo cáo chưa tạo xong: xem trạng thái ở địa chỉ của báo cáo.")
+        return FileResponse(
+            version.pdf.open("rb"), filename=version.download_name, content_type="application/pdf"
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):
+            request.accepted_renderer, request.accepted_media_type = (
+                JSONRenderer(),
+                "application/json",
+            )
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -1,0 +1,140 @@
+"""Forms of the report pages. They check what was typed; the services hold the rules."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from federation.services import MAX_YEAR, MIN_YEAR
+
+from .models import Report, ReportKind
+
+
+def month_choices(kind: str, year: int) -> list[tuple[int, str]]:
+    return [(m, f"Hết tháng {m:02d}/{year}") for m in ReportKind(kind).months]
+
+
+class ReportForm(forms.ModelForm):
+    """The header and text of a report, which the leader edits before each version."""
+
+    through_month = forms.TypedChoiceField(label="Số liệu tính đến", coerce=int)
+
+    class Meta:
+        model = Report
+        fields = [
+            "through_month",
+            "document_number",
+            "place",
+            "issued_on",
+            "signer_name",
+            "signer_title",
+            "recipients",
+            "strengths",
+            "shortcomings",
+            "causes",
+            "priorities",
+            "proposals",
+        ]
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "recipients": forms.Textarea(attrs={"rows": 4}),
+            **{
+                name: forms.Textarea(attrs={"rows": 5})
+                for name in ("strengths", "shortcomings", "causes", "priorities", "proposals")
+            },
+        }
+        help_texts = {
+            "strengths": "Mỗi dòng là một đoạn văn.",
+            "priorities": "Mỗi dòng là một nhiệm vụ.",
+        }
+
+    def __init__(self, *args, editable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        report = self.instance
+        self.fields["through_month"].choices = month_choices(report.kind, report.year)
+        self.fields["issued_on"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        if not editable:
+            for field in self.fields.values():
+                field.disabled = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Thông tin văn bản",
+                Row(
+                    Column("through_month", css_class="col-sm-6"),
+                    Column("document_number", css_class="col-sm-6"),
+                ),
+                Row(
+                    Column("place", css_class="col-sm-6"), Column("issued_on", css_class="col-sm-6")
+                ),
+                Row(
+                    Column("signer_name", css_class="col-sm-6"),
+                    Column("signer_title", css_class="col-sm-6"),
+                ),
+                "recipients",
+            ),
+            Fieldset("Đánh giá chung", "strengths", "shortcomings", "causes"),
+            Fieldset("Phần II và kiến nghị", "priorities", "proposals"),
+        )
+
+
+class ReportStartForm(forms.Form):
+    """Which report to open or start for a unit."""
+
+    year = forms.IntegerField(label="Năm", min_value=MIN_YEAR, max_value=MAX_YEAR)
+    kind = forms.ChoiceField(label="Loại báo cáo", choices=ReportKind.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year
+        self.fields["kind"].initial = ReportKind.H1 if today.month <= 9 else ReportKind.H2
+        self.fields["year"].widget.attrs["inputmode"] = "numeric"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("year", css_class="col-4 col-sm-3"),
+                Column("kind", css_class="col-8 col-sm-6"),
+                Div(
+                    Submit("start", "Mở báo cáo", css_class="w-100"),
+                    css_class="col-12 col-sm-3 d-flex align-items-end mb-3",
+                ),
+            )
+        )
+
+
+class BatchForm(ReportStartForm):
+    """The reports of every child unit: which year and half, and where the figures stop."""
+
+    through_month = forms.TypedChoiceField(
+        label="Số liệu tính đến",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "Hết kỳ báo cáo")] + [(m, f"Hết tháng {m:02d}") for m in range(1, 13)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Row(
+                Column("year", css_class="col-4 col-sm-3"),
+                Column("kind", css_class="col-8 col-sm-5"),
+                Column("through_month", css_class="col-12 col-sm-4"),
+            ),
+            Submit("start", "Tạo báo cáo cho tất cả đơn vị trực thuộc"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        month, kind = cleaned.get("through_month"), cleaned.get("kind")
+        if month is not None and kind and month not in ReportKind(kind).months:
+            months = ReportKind(kind).months
+            self.add_error(
+                "through_month",
+                f"Với loại báo cáo này, số liệu chốt từ tháng {months.start} "
+                f"đến tháng {months.stop - 1}.",
+            )
+        return cleaned

@@ -1,0 +1,309 @@
+"""Reads of reports: who may see which, the figures a version is built from, batch progress.
+
+Scope is decided by federation.selectors alone: a report, version or batch fetched by id is
+looked up only among the units the user may see, so another district's answers 404.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from federation.models import Indicator, Period, Rollup, Target, Unit, UnitKind
+from federation.selectors import (
+    IndicatorProgress,
+    Permission,
+    percent_of,
+    period_months,
+    progress_for,
+    scope_for,
+    units_where,
+)
+
+# progress_for's own rule for adding up months (sum, or a stock's last month with data).
+from federation.selectors import _aggregate as aggregate_months
+
+from .models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
+
+User = AbstractBaseUser | AnonymousUser
+
+SNAPSHOT_SCHEMA = 1
+# The children table shows a few telling indicators, the first of these that any child has.
+CHILD_COLUMN_CANDIDATES = (
+    "new_members",
+    "new_grassroots_unions",
+    "total_members",
+    "union_fees_collected",
+    "training_classes",
+    "members_left",
+)
+CHILD_COLUMNS = 3
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def _not_found(what: str) -> Http404:
+    return Http404(f"Không tìm thấy {what}.")
+
+
+def report_for_user_or_404(user: User, pk: int, permission: Permission = Permission.VIEW) -> Report:
+    report = (
+        Report.objects.select_related("unit")
+        .filter(pk=pk, unit__in=units_where(user, permission))
+        .first()
+    )
+    if report is None:
+        raise _not_found("báo cáo")
+    return report
+
+
+def version_for_user_or_404(
+    user: User, pk: int, permission: Permission = Permission.VIEW
+) -> ReportVersion:
+    version = (
+        ReportVersion.objects.select_related("report__unit")
+        .filter(pk=pk, report__unit__in=units_where(user, permission))
+        .first()
+    )
+    if version is None:
+        raise _not_found("phiên bản báo cáo")
+    return version
+
+
+def batch_for_user_or_404(user: User, pk: int) -> ReportBatch:
+    batch = (
+        ReportBatch.objects.select_related("parent")
+        .filter(pk=pk, parent__in=units_where(user, Permission.VIEW))
+        .first()
+    )
+    if batch is None:
+        raise _not_found("lượt tạo báo cáo")
+    return batch
+
+
+def may_generate_for_children(user: User, parent: Unit) -> bool:
+    """Whether the user leads `parent` (or a unit above it): targets for its children are theirs
+    to set, and so is building all their reports at once."""
+    child = report_children(parent).first()
+    return child is not None and scope_for(user).allows(child, Permission.SET_TARGETS)
+
+
+def report_children(parent: Unit) -> QuerySet[Unit]:
+    """The children of `parent` that write their own report: federations and unions with units
+    below them, not dissolved. A CĐCS's report is not a Ban Thường vụ's document."""
+    return (
+        Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .exclude(kind=UnitKind.GRASSROOTS_UNION)
+        .filter(dissolved_on__isnull=True)
+        .order_by("path")
+    )
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def reports_of(unit: Unit) -> list[Report]:
+    """The unit's reports, newest first, each with its versions (newest first)."""
+    return list(
+        Report.objects.filter(unit=unit).prefetch_related("versions").order_by("-year", "-kind")
+    )
+
+
+def batches_of(parent: Unit, limit: int = 10) -> list[ReportBatch]:
+    return list(
+        ReportBatch.objects.filter(parent=parent)
+        .annotate(
+            total=Count("versions"),
+            done=Count("versions", filter=Q(versions__status=VersionStatus.DONE)),
+        )
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    done: int
+    failed: int
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def is_pending(self) -> bool:
+        return self.finished < self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.total) if self.total else 100
+
+
+def batch_progress(batch: ReportBatch) -> BatchProgress:
+    """n of N done, in one query."""
+    counts = batch.versions.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=VersionStatus.DONE)),
+        failed=Count("pk", filter=Q(status=VersionStatus.FAILED)),
+    )
+    return BatchProgress(**counts)
+
+
+def batch_versions(batch: ReportBatch) -> list[ReportVersion]:
+    return list(batch.versions.select_related("report__unit").order_by("report__unit__path"))
+
+
+def batch_latest_pdfs(batch: ReportBatch) -> list[ReportVersion]:
+    """The latest finished PDF of each report in the batch (an earlier one when this batch's
+    build of a unit failed), in tree order."""
+    newest_done = (
+        ReportVersion.objects.filter(report_id=OuterRef("report_id"), status=VersionStatus.DONE)
+        .exclude(pdf="")
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    return list(
+        ReportVersion.objects.filter(
+            report_id__in=batch.versions.values("report_id"), pk=Subquery(newest_done)
+        )
+        .select_related("report__unit")
+        .order_by("report__unit__path")
+    )
+
+
+# --- the figures a version is built from --------------------------------------------------------
+
+
+def month_label(year: int, through_month: int) -> str:
+    return f"tháng {through_month:02d}/{year}"
+
+
+def _indicator_rows(
+    current: list[IndicatorProgress], previous: list[IndicatorProgress]
+) -> list[dict]:
+    last_year = {row.indicator.pk: row.actual for row in previous}
+    return [
+        {
+            "code": row.indicator.code,
+            "name": row.indicator.name,
+            "unit_of_measure": row.indicator.unit_of_measure,
+            "higher_is_better": row.indicator.higher_is_better,
+            "actual": row.actual,
+            "target": row.target,
+            "target_period": row.target_period,
+            "percent": None if row.percent is None else str(row.percent),
+            "previous": last_year.get(row.indicator.pk, 0),
+        }
+        for row in current
+    ]
+
+
+def _figure(row: IndicatorProgress) -> dict:
+    return {
+        "actual": row.actual,
+        "target": row.target,
+        "percent": None if row.percent is None else str(row.percent),
+    }
+
+
+def progress_for_units(
+    units: list[Unit], year: int, period: str, through_month: int | None = None
+) -> dict[int, list[IndicatorProgress]]:
+    """progress_for for each of `units`, in three queries whatever their number.
+
+    The same rules as federation.selectors.progress_for (its own helpers do the adding up and
+    the percent; tests compare the two unit by unit). A district's 300 CĐCS would otherwise cost
+    900 queries, as long as WeasyPrint takes to lay out their table.
+    """
+    months = period_months(period, through_month)
+    indicators = list(Indicator.objects.filter(is_active=True))
+    ids = [unit.pk for unit in units]
+    by_month: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
+    for unit_id, indicator_id, month, total, entries in Rollup.objects.filter(
+        unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
+    ).values_list("unit_id", "indicator_id", "month", "total", "entries"):
+        by_month.setdefault((unit_id, indicator_id), {})[month] = (total, entries)
+    targets = {
+        (unit_id, indicator_id, p): value
+        for unit_id, indicator_id, p, value in Target.objects.filter(
+            unit__in=ids, year=year, period__in=[period, Period.YEAR]
+        ).values_list("unit_id", "indicator_id", "period", "value")
+    }
+    result = {}
+    for unit_id in ids:
+        rows = []
+        for indicator in indicators:
+            actual = aggregate_months(indicator, by_month.get((unit_id, indicator.pk), {}))
+            target_period = next(
+                (p for p in (period, Period.YEAR) if (unit_id, indicator.pk, p) in targets), None
+            )
+            target = targets[(unit_id, indicator.pk, target_period)] if target_period else None
+            rows.append(
+                IndicatorProgress(
+                    indicator, actual, target, target_period, percent_of(actual, target)
+                )
+            )
+        result[unit_id] = rows
+    return result
+
+
+def _children_table(units: list[Unit], year: int, period: str, through_month: int) -> dict:
+    """The children's figures for the few indicators any of them has (CHILD_COLUMNS)."""
+    progress = progress_for_units(units, year, period, through_month)
+    used: dict[str, dict] = {}
+    for rows in progress.values():
+        for row in rows:
+            if row.actual > 0 or row.target is not None:
+                column = used.setdefault(
+                    row.indicator.code,
+                    {"code": row.indicator.code, "name": row.indicator.name, "has_target": False},
+                )
+                column["has_target"] |= row.target is not None
+    columns = [used[code] for code in CHILD_COLUMN_CANDIDATES if code in used][:CHILD_COLUMNS]
+    wanted = {column["code"] for column in columns}
+    return {
+        "columns": columns,
+        "rows": [
+            {
+                "id": unit.pk,
+                "code": unit.code,
+                "name": unit.name,
+                "figures": {
+                    row.indicator.code: _figure(row)
+                    for row in progress[unit.pk]
+                    if row.indicator.code in wanted
+                },
+            }
+            for unit in units
+        ],
+    }
+
+
+def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> dict:
+    """Every figure a report version shows, as plain JSON: the unit's progress this year and at
+    the same point last year (so với cùng kỳ), and its children's."""
+    period = ReportKind(kind).period
+    children = list(
+        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=date(year, 1, 1)))
+        .order_by("path")
+    )
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "unit_id": unit.pk,
+        "year": year,
+        "previous_year": year - 1,
+        "kind": kind,
+        "period": period,
+        "through_month": through_month,
+        "built_at": timezone.now().isoformat(),
+        "indicators": _indicator_rows(
+            progress_for(unit, year, period, through_month),
+            progress_for(unit, year - 1, period, through_month),
+        ),
+        "children": _children_table(children, year, period, through_month),
+    }

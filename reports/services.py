@@ -1,0 +1,341 @@
+"""Every write on reports: the page, the bulk action, the admin and the API all come here.
+
+A version is requested in the web request (status queued, its text frozen) and built by the
+Celery task (reports.tasks), which calls `report_version_build`; the task is queued only once the
+request's transaction has committed, so the worker always finds the row.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import group
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from federation.models import Unit
+from federation.selectors import unit_ancestors
+from federation.services import MAX_YEAR, MIN_YEAR
+
+from . import drafts, pdf, tasks, wording
+from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
+from .selectors import figures_snapshot, report_children
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = (
+    "through_month",
+    "document_number",
+    "place",
+    "issued_on",
+    "signer_name",
+    "signer_title",
+    "recipients",
+    "strengths",
+    "shortcomings",
+    "causes",
+    "priorities",
+    "proposals",
+)
+PROGRESS_SNAPSHOT, PROGRESS_RENDER = 35, 60
+ERROR_LENGTH = 2000
+# Redeliveries after a worker died plus the task's own retries; more means something is wrong.
+MAX_ATTEMPTS = 6
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def _check_key(year: Any, kind: Any) -> None:
+    errors = {}
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        errors["year"] = f"Năm phải là số nguyên từ {MIN_YEAR} đến {MAX_YEAR}."
+    if kind not in ReportKind.values:
+        errors["kind"] = "Loại báo cáo phải là H1 (6 tháng đầu năm) hoặc H2 (cuối năm)."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_through_month(report: Report) -> None:
+    months = ReportKind(report.kind).months
+    if report.through_month not in months:
+        raise ValidationError(
+            {
+                "through_month": f"Tháng chốt số liệu phải từ tháng {months.start} "
+                f"đến tháng {months.stop - 1}."
+            }
+        )
+
+
+def _save(report: Report, user: AbstractBaseUser | None) -> Report:
+    report.full_clean(validate_unique=False)
+    _check_through_month(report)
+    report._history_user = user
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_create_or_update(
+    *, unit: Unit, year: int, kind: str, user: AbstractBaseUser | None, **fields: Any
+) -> tuple[Report, bool]:
+    """The unit's report for the year and half, created with a prefilled draft if there is none
+    yet; `fields` (any of EDITABLE_FIELDS) change it. Returns (report, created)."""
+    _check_key(year, kind)
+    if unit.is_grassroots:
+        raise ValidationError(
+            {"unit": "Báo cáo sơ kết, tổng kết do Ban Thường vụ các cấp công đoàn cấp trên lập."}
+        )
+    if unknown := set(fields) - set(EDITABLE_FIELDS):
+        raise ValueError(f"Không sửa được các trường: {', '.join(sorted(unknown))}")
+    report = Report.objects.select_for_update().filter(unit=unit, year=year, kind=kind).first()
+    created = report is None
+    if created:
+        report = Report(
+            unit=unit,
+            year=year,
+            kind=kind,
+            created_by=user,
+            **drafts.report_defaults(unit, year, kind),
+        )
+    for name, value in fields.items():
+        setattr(report, name, value)
+    if created or fields:
+        _save(report, user)
+    return report, created
+
+
+@transaction.atomic
+def report_update(*, report: Report, user: AbstractBaseUser | None, **fields: Any) -> Report:
+    """Changes the header and text of a report; versions already built keep theirs."""
+    if unknown := set(fields) - set(EDITABLE_FIELDS):
+        raise ValueError(f"Không sửa được các trường: {', '.join(sorted(unknown))}")
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return _save(report, user)
+
+
+def report_document(report: Report) -> dict:
+    """The header and text of a report as they stand, for a version to keep."""
+    ancestors = list(unit_ancestors(report.unit))
+    parent = ancestors[-1] if ancestors else None
+    return {
+        "unit_name": report.unit.name,
+        "unit_code": report.unit.code,
+        "parent_name": parent.name if parent else "",
+        "superior": wording.superior_label(parent.name, parent.kind) if parent else None,
+        "abbreviation": drafts.abbreviation(report.unit),
+        "year": report.year,
+        "kind": report.kind,
+        "through_month": report.through_month,
+        "document_number": report.document_number,
+        "place": report.place,
+        "issued_on": report.issued_on.isoformat(),
+        "signer_name": report.signer_name,
+        "signer_title": report.signer_title,
+        "recipients": report.recipients,
+        **{key: getattr(report, key) for key in TEXT_SECTIONS},
+    }
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+def _new_version(
+    report: Report, user: AbstractBaseUser | None, batch: ReportBatch | None = None
+) -> ReportVersion:
+    # The report row is locked by the caller, so two requests cannot take the same number.
+    last = report.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return ReportVersion.objects.create(
+        report=report,
+        number=last + 1,
+        batch=batch,
+        document=report_document(report),
+        created_by=user,
+    )
+
+
+def _enqueue(version_ids: list[int]) -> None:
+    """Queues the builds once the transaction commits; a broker that does not answer fails the
+    versions with a reason, instead of leaving them queued for ever."""
+
+    def send() -> None:
+        try:
+            if len(version_ids) == 1:
+                tasks.build_report_version.delay(version_ids[0])
+            else:
+                group(tasks.build_report_version.s(pk) for pk in version_ids).apply_async()
+        except Exception as exc:  # kombu's errors vary with the transport
+            logger.exception("Could not queue report versions %s", version_ids)
+            ReportVersion.objects.filter(pk__in=version_ids, status=VersionStatus.QUEUED).update(
+                status=VersionStatus.FAILED,
+                error=f"Không gửi được yêu cầu tới hàng đợi: {exc}"[:ERROR_LENGTH],
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def report_version_request(*, report: Report, user: AbstractBaseUser | None) -> ReportVersion:
+    """A new version of the report, queued for the task to build; earlier ones stay as they are."""
+    report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
+    version = _new_version(report, user)
+    _enqueue([version.pk])
+    return version
+
+
+@transaction.atomic
+def report_generate(
+    *,
+    unit: Unit,
+    year: int,
+    kind: str,
+    user: AbstractBaseUser | None,
+    through_month: int | None = None,
+) -> ReportVersion:
+    """The API's door: the report (created with its draft if need be), then a new version."""
+    fields = {} if through_month is None else {"through_month": through_month}
+    report, _ = report_create_or_update(unit=unit, year=year, kind=kind, user=user, **fields)
+    return report_version_request(report=report, user=user)
+
+
+def _stale_before() -> datetime:
+    # A worker killed by the hard time limit leaves its version running: past the limit it is dead.
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def report_version_expire_if_stale(version: ReportVersion) -> ReportVersion:
+    """Marks a version failed if it has been running longer than any task may run."""
+    started = version.started_at
+    if version.status == VersionStatus.RUNNING and started and started < _stale_before():
+        ReportVersion.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).update(
+            status=VersionStatus.FAILED,
+            error="Quá thời gian tạo báo cáo: tiến trình tạo báo cáo đã dừng giữa chừng.",
+            finished_at=timezone.now(),
+        )
+        version.refresh_from_db()
+    return version
+
+
+@transaction.atomic
+def report_version_retry(*, version: ReportVersion, user: AbstractBaseUser | None) -> ReportVersion:
+    """Queues a failed version again; the figures it had already gathered are kept."""
+    version = ReportVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.FAILED:
+        raise ValidationError("Chỉ tạo lại được phiên bản bị lỗi.")
+    version.status, version.error, version.progress = VersionStatus.QUEUED, "", 0
+    version.finished_at, version.attempts = None, 0
+    version.save(update_fields=["status", "error", "progress", "finished_at", "attempts"])
+    _enqueue([version.pk])
+    return version
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_batch_request(
+    *,
+    parent: Unit,
+    year: int,
+    kind: str,
+    user: AbstractBaseUser | None,
+    through_month: int | None = None,
+) -> ReportBatch:
+    """A new version of the report of every child of `parent` that writes one, queued together
+    (a Celery group). Each child keeps the text its own leader wrote; only the cut-off month is
+    set for all of them."""
+    _check_key(year, kind)
+    through_month = through_month or ReportKind(kind).default_through_month
+    children = list(report_children(parent))
+    if not children:
+        raise ValidationError("Đơn vị không có đơn vị trực thuộc nào lập báo cáo.")
+    batch = ReportBatch.objects.create(
+        parent=parent, year=year, kind=kind, through_month=through_month, created_by=user
+    )
+    version_ids = []
+    for child in children:
+        report, _ = report_create_or_update(
+            unit=child, year=year, kind=kind, user=user, through_month=through_month
+        )
+        version_ids.append(_new_version(report, user, batch).pk)
+    _enqueue(version_ids)
+    return batch
+
+
+# --- building (called by the task) --------------------------------------------------------------
+
+
+@transaction.atomic
+def _claim(version_id: int) -> ReportVersion | None:
+    """Marks the version running, or None if there is nothing to do: already built, failed for
+    good, or gone. A version still running is a redelivery after its worker died: build again."""
+    version = (
+        ReportVersion.objects.select_for_update()
+        .select_related("report__unit")
+        .filter(pk=version_id)
+        .first()
+    )
+    if version is None or version.status not in (VersionStatus.QUEUED, VersionStatus.RUNNING):
+        return None
+    if version.attempts >= MAX_ATTEMPTS:
+        # A report that kills its worker every time would otherwise be redelivered for ever.
+        version.status, version.finished_at = VersionStatus.FAILED, timezone.now()
+        version.error = f"Đã thử tạo {version.attempts} lần, lần nào cũng bị dừng giữa chừng."
+        version.save(update_fields=["status", "finished_at", "error"])
+        return None
+    version.status, version.progress, version.error = VersionStatus.RUNNING, 10, ""
+    version.attempts += 1
+    version.started_at = timezone.now()
+    version.save(update_fields=["status", "progress", "error", "attempts", "started_at"])
+    return version
+
+
+def _progress(version: ReportVersion, percent: int, **fields: Any) -> None:
+    ReportVersion.objects.filter(pk=version.pk).update(progress=percent, **fields)
+
+
+def report_version_build(*, version_id: int) -> ReportVersion | None:
+    """Builds the version's PDF: figures (unless an earlier attempt saved them), HTML, PDF.
+
+    Safe to run again for the same version: a version already done is left alone.
+    """
+    version = _claim(version_id)
+    if version is None:
+        return None
+    if version.snapshot is None:
+        document = version.document
+        version.snapshot = figures_snapshot(
+            version.report.unit, document["year"], document["kind"], document["through_month"]
+        )
+        _progress(version, PROGRESS_SNAPSHOT, snapshot=version.snapshot)
+    html = pdf.render_html(version.document, version.snapshot)
+    _progress(version, PROGRESS_RENDER)
+    content = pdf.render_pdf(html)
+    _store_pdf(version, content)
+    return version
+
+
+def _store_pdf(version: ReportVersion, content: bytes) -> None:
+    name = version.pdf.field.generate_filename(version, "report.pdf")
+    storage = version.pdf.storage
+    # An attempt killed after writing the file left it behind: this version's file, replace it.
+    if storage.exists(name):
+        storage.delete(name)
+    version.pdf.save(name, ContentFile(content), save=False)
+    version.status, version.progress = VersionStatus.DONE, 100
+    version.finished_at = timezone.now()
+    version.save(update_fields=["pdf", "status", "progress", "finished_at"])
+
+
+def report_version_fail(*, version_id: int, error: str) -> None:
+    """Records why a build failed for good; the page shows it with a button to try again."""
+    ReportVersion.objects.filter(
+        pk=version_id, status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
+    ).update(status=VersionStatus.FAILED, error=error[:ERROR_LENGTH], finished_at=timezone.now())

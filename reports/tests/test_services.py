@@ -1,0 +1,293 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from reports import pdf, services
+from reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from reports.tests.conftest import save
+
+
+def request_built(report, user, capture):
+    with capture(execute=True):
+        version = services.report_version_request(report=report, user=user)
+    version.refresh_from_db()
+    return version
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def test_new_report_starts_from_a_draft_the_leader_can_rewrite(tree, district_leader):
+    district_leader.first_name, district_leader.last_name = "Hạnh", "Trần Thị"
+    district_leader.save()
+
+    report, created = services.report_create_or_update(
+        unit=tree["hoai_duc"], year=2022, kind=ReportKind.H1, user=district_leader
+    )
+
+    assert created
+    assert report.through_month == 6
+    assert report.place == "Hoài Đức"
+    assert report.signer_name == "Trần Thị Hạnh"
+    assert report.signer_title == "CHỦ TỊCH"
+    assert report.recipients.splitlines()[0] == "LĐLĐ Thành phố Hà Nội (để báo cáo)"
+    assert "LĐLĐ huyện Hoài Đức" in report.strengths
+    assert report.shortcomings and report.causes and report.proposals
+    assert "6 tháng cuối năm 2022" in report.priorities
+
+
+def test_year_end_report_looks_to_next_year_and_counts_to_december(tree):
+    report, _ = services.report_create_or_update(
+        unit=tree["hoai_duc"], year=2022, kind=ReportKind.H2, user=None
+    )
+
+    assert report.through_month == 12
+    assert "năm 2023" in report.priorities
+
+
+def test_one_report_per_unit_year_and_half(tree):
+    first, _ = services.report_create_or_update(
+        unit=tree["hoai_duc"], year=2022, kind=ReportKind.H1, user=None
+    )
+    again, created = services.report_create_or_update(
+        unit=tree["hoai_duc"], year=2022, kind=ReportKind.H1, user=None, place="Trạm Trôi"
+    )
+
+    assert not created
+    assert again.pk == first.pk
+    assert Report.objects.get(pk=first.pk).place == "Trạm Trôi"
+
+
+def test_grassroots_unions_do_not_write_this_report(tree):
+    with pytest.raises(ValidationError):
+        services.report_create_or_update(unit=tree["hd_1"], year=2022, kind="H1", user=None)
+
+
+def test_cut_off_month_must_fall_in_the_half_reviewed(report):
+    with pytest.raises(ValidationError) as caught:
+        services.report_update(report=report, user=None, through_month=9)
+
+    assert "through_month" in caught.value.message_dict
+    report.refresh_from_db()
+    assert report.through_month == 6
+
+
+def test_edits_to_the_text_are_kept_in_history(report, district_leader):
+    services.report_update(report=report, user=district_leader, strengths="Hoàn thành tốt.")
+
+    latest = report.history.latest()
+    assert latest.strengths == "Hoàn thành tốt."
+    assert latest.history_user == district_leader
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+def test_requested_version_is_queued_with_its_text_frozen(report, district_staff):
+    version = services.report_version_request(report=report, user=district_staff)
+
+    assert version.status == VersionStatus.QUEUED
+    assert version.number == 1
+    assert version.created_by == district_staff
+    assert version.document["document_number"] == "45/BC-LĐLĐ"
+    assert version.document["parent_name"] == "LĐLĐ Thành phố Hà Nội"
+    assert version.document["superior"] == "Thành phố"
+    assert version.snapshot is None
+
+
+def test_built_version_keeps_the_figures_it_was_made_from(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    version = request_built(report, district_staff, django_capture_on_commit_callbacks)
+
+    assert version.status == VersionStatus.DONE
+    assert version.progress == 100
+    assert version.attempts == 1
+    assert version.started_at <= version.finished_at
+    new_members = next(r for r in version.snapshot["indicators"] if r["code"] == "new_members")
+    assert new_members == {
+        "code": "new_members",
+        "name": "Đoàn viên kết nạp mới",
+        "unit_of_measure": "người",
+        "higher_is_better": True,
+        "actual": 310,
+        "target": 512,
+        "target_period": "Y",
+        "percent": "60.5",
+        "previous": 200,
+    }
+    with version.pdf.open("rb") as stored:
+        assert stored.read(5) == b"%PDF-"
+
+
+def test_generating_again_adds_a_version_and_keeps_the_earlier_pdf(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    first = request_built(report, district_staff, django_capture_on_commit_callbacks)
+    save(report.unit, "new_members", 2022, 6, 90)  # a late entry for June
+    services.report_update(report=report, user=district_staff, document_number="46/BC-LĐLĐ")
+
+    second = request_built(report, district_staff, django_capture_on_commit_callbacks)
+
+    assert (first.number, second.number) == (1, 2)
+    assert first.pdf.name != second.pdf.name
+    first.refresh_from_db()
+    assert first.pdf.storage.exists(first.pdf.name)
+    actual = {v.number: v.snapshot["indicators"][0]["actual"] for v in (first, second)}
+    assert actual == {1: 310, 2: 400}
+
+
+def test_an_old_version_renders_again_exactly_as_it_was(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    version = request_built(report, district_staff, django_capture_on_commit_callbacks)
+    before = pdf.render_html(version.document, version.snapshot)
+
+    save(report.unit, "new_members", 2022, 6, 90)
+    services.report_update(report=report, user=district_staff, strengths="Đã sửa sau.")
+    version.refresh_from_db()
+
+    assert pdf.render_html(version.document, version.snapshot) == before
+    assert "310/512" in before and "Đã sửa sau." not in before
+
+
+def test_cut_off_month_limits_the_figures(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    services.report_update(report=report, user=district_staff, through_month=5)
+
+    version = request_built(report, district_staff, django_capture_on_commit_callbacks)
+
+    new_members = version.snapshot["indicators"][0]
+    assert (new_members["actual"], new_members["percent"]) == (260, "50.8")
+
+
+def test_build_of_a_finished_version_changes_nothing(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    version = request_built(report, district_staff, django_capture_on_commit_callbacks)
+
+    assert services.report_version_build(version_id=version.pk) is None
+
+    again = ReportVersion.objects.get(pk=version.pk)
+    assert (again.attempts, again.pdf.name, again.finished_at) == (
+        1,
+        version.pdf.name,
+        version.finished_at,
+    )
+
+
+def test_build_after_a_worker_died_midway_builds_the_version_again(report, district_staff):
+    version = services.report_version_request(report=report, user=district_staff)
+    ReportVersion.objects.filter(pk=version.pk).update(status=VersionStatus.RUNNING, attempts=1)
+
+    services.report_version_build(version_id=version.pk)
+
+    version.refresh_from_db()
+    assert (version.status, version.attempts) == (VersionStatus.DONE, 2)
+
+
+def test_version_whose_worker_keeps_dying_is_failed_instead_of_redelivered_for_ever(
+    report, district_staff
+):
+    version = services.report_version_request(report=report, user=district_staff)
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, attempts=services.MAX_ATTEMPTS
+    )
+
+    assert services.report_version_build(version_id=version.pk) is None
+
+    version.refresh_from_db()
+    assert version.status == VersionStatus.FAILED
+    assert "bị dừng giữa chừng" in version.error
+
+
+def test_failed_version_can_be_tried_again(report, district_staff):
+    version = services.report_version_request(report=report, user=district_staff)
+    services.report_version_fail(version_id=version.pk, error="Hết dung lượng đĩa")
+
+    services.report_version_retry(version=version, user=district_staff)
+
+    version.refresh_from_db()
+    assert (version.status, version.error) == (VersionStatus.QUEUED, "")
+
+
+def test_only_failed_versions_are_tried_again(report, district_staff):
+    version = services.report_version_request(report=report, user=district_staff)
+
+    with pytest.raises(ValidationError):
+        services.report_version_retry(version=version, user=district_staff)
+
+
+def test_version_running_past_the_time_limit_is_shown_failed(report, district_staff, settings):
+    version = services.report_version_request(report=report, user=district_staff)
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+        seconds=settings.CELERY_TASK_TIME_LIMIT + 120
+    )
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, started_at=long_ago
+    )
+    version.refresh_from_db()
+
+    services.report_version_expire_if_stale(version)
+
+    assert version.status == VersionStatus.FAILED
+    assert "Quá thời gian" in version.error
+
+
+def test_broker_that_does_not_answer_fails_the_version_with_a_reason(
+    report, district_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(services.tasks.build_report_version, "delay", refuse)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.report_version_request(report=report, user=district_staff)
+
+    version.refresh_from_db()
+    assert version.status == VersionStatus.FAILED
+    assert "hàng đợi" in version.error
+
+
+def test_api_door_creates_the_report_and_its_first_version(tree, district_staff):
+    version = services.report_generate(
+        unit=tree["hoai_duc"], year=2022, kind="H1", user=district_staff, through_month=5
+    )
+
+    assert version.report.through_month == 5
+    assert version.document["through_month"] == 5
+    assert version.status == VersionStatus.QUEUED
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+def test_batch_builds_a_report_for_every_child_that_writes_one(
+    tree, city_leader, django_capture_on_commit_callbacks
+):
+    own_text, _ = services.report_create_or_update(
+        unit=tree["me_linh"], year=2022, kind="H1", user=None, strengths="Mê Linh tự viết."
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.report_batch_request(
+            parent=tree["city"], year=2022, kind="H1", user=city_leader, through_month=5
+        )
+
+    versions = {v.report.unit.code: v for v in batch.versions.select_related("report__unit")}
+    assert set(versions) == {"HD", "ML", "GD"}
+    assert all(v.status == VersionStatus.DONE for v in versions.values())
+    assert versions["ML"].document["strengths"] == "Mê Linh tự viết."
+    assert all(v.document["through_month"] == 5 for v in versions.values())
+    own_text.refresh_from_db()
+    assert own_text.through_month == 5
+
+
+def test_batch_needs_children_that_write_reports(tree, district_leader):
+    with pytest.raises(ValidationError):
+        services.report_batch_request(
+            parent=tree["hoai_duc"], year=2022, kind="H1", user=district_leader
+        )

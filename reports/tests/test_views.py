@@ -1,0 +1,373 @@
+import io
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from federation.tests.factories import UserFactory
+from reports import services
+from reports.models import Report, ReportBatch, ReportVersion, VersionStatus
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def built_version(report, district_staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.report_version_request(report=report, user=district_staff)
+    version.refresh_from_db()
+    return version
+
+
+@pytest.fixture
+def stored_version(report, district_staff):
+    """A finished version with a stand-in file, for pages that only need one to exist."""
+    version = services.report_version_request(report=report, user=district_staff)
+    version.pdf.save("v1.pdf", ContentFile(b"%PDF-1.7 stand-in"), save=False)
+    version.status = VersionStatus.DONE
+    version.save()
+    return version
+
+
+@pytest.fixture
+def district_batch(report, stored_version):
+    """A batch whose reports all belong to Hoài Đức, to check scope on batch pages."""
+    batch = ReportBatch.objects.create(
+        parent=report.unit, year=2022, kind="H1", through_month=6, created_by=None
+    )
+    stored_version.batch = batch
+    stored_version.save()
+    return batch
+
+
+@pytest.fixture
+def city_staff(tree):
+    return UserFactory(username="hn_staff", role_on=tree["city"], role_on__role="staff")
+
+
+# --- every view refuses what is outside the user's scope ---------------------------------------
+
+VIEWS = [
+    ("get", "report_list", "unit"),
+    ("post", "report_start", "unit"),
+    ("get", "report_bulk", "unit"),
+    ("post", "report_bulk", "unit"),
+    ("get", "report_detail", "report"),
+    ("post", "report_detail", "report"),
+    ("post", "report_generate", "report"),
+    ("get", "report_version_status", "version"),
+    ("post", "report_version_retry", "version"),
+    ("get", "report_version_pdf", "version"),
+    ("get", "report_batch", "batch"),
+    ("get", "report_batch_status", "batch"),
+    ("get", "report_batch_zip", "batch"),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "target"), VIEWS)
+def test_staff_of_another_district_gets_404_on_every_report_view(
+    client, other_district_staff, report, stored_version, district_batch, method, name, target
+):
+    objects = {
+        "unit": report.unit,
+        "report": report,
+        "version": stored_version,
+        "batch": district_batch,
+    }
+    client.force_login(other_district_staff)
+
+    response = getattr(client, method)(reverse(name, args=[objects[target].pk]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "name", "target"), VIEWS)
+def test_anonymous_visitor_is_sent_to_login_on_every_report_view(
+    client, report, stored_version, district_batch, method, name, target
+):
+    objects = {
+        "unit": report.unit,
+        "report": report,
+        "version": stored_version,
+        "batch": district_batch,
+    }
+
+    response = getattr(client, method)(reverse(name, args=[objects[target].pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# --- a unit's reports ---------------------------------------------------------------------------
+
+
+def test_unit_page_links_to_its_reports(client, district_staff, tree):
+    client.force_login(district_staff)
+
+    response = client.get(reverse("unit_detail", args=[tree["hoai_duc"].pk]))
+
+    assert reverse("report_list", args=[tree["hoai_duc"].pk]) in text_of(response)
+
+
+def test_report_list_shows_each_report_and_its_latest_pdf(client, district_staff, built_version):
+    client.force_login(district_staff)
+
+    response = client.get(reverse("report_list", args=[built_version.report.unit_id]))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Sơ kết 6 tháng đầu năm 2022" in text
+    assert reverse("report_version_pdf", args=[built_version.pk]) in text
+
+
+def test_staff_opens_a_new_report_as_a_prefilled_draft(client, district_staff, tree):
+    client.force_login(district_staff)
+
+    response = client.post(
+        reverse("report_start", args=[tree["hoai_duc"].pk]), {"year": "2023", "kind": "H1"}
+    )
+
+    report = Report.objects.get(unit=tree["hoai_duc"], year=2023, kind="H1")
+    assert response["Location"] == reverse("report_detail", args=[report.pk])
+    assert report.place == "Hoài Đức"
+
+
+def test_report_page_shows_the_edit_form_and_versions(client, district_staff, built_version):
+    client.force_login(district_staff)
+
+    response = client.get(reverse("report_detail", args=[built_version.report_id]))
+
+    text = text_of(response)
+    assert 'name="strengths"' in text
+    assert "Phiên bản 1" in text
+    assert "Tải PDF" in text
+
+
+def test_saving_the_form_changes_the_text_and_can_generate_a_version(
+    client, district_staff, report, django_capture_on_commit_callbacks
+):
+    client.force_login(district_staff)
+    form = {
+        "through_month": "5",
+        "document_number": "45/BC-LĐLĐ",
+        "place": "Hoài Đức",
+        "issued_on": "2022-07-05",
+        "signer_name": "Nguyễn Văn Bình",
+        "signer_title": "CHỦ TỊCH",
+        "recipients": "LĐLĐ Thành phố Hà Nội",
+        "strengths": "Hoàn thành vượt mức chỉ tiêu thành lập CĐCS.",
+        "shortcomings": "",
+        "causes": "",
+        "priorities": "Phát triển đoàn viên.",
+        "proposals": "",
+        "generate": "1",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("report_detail", args=[report.pk]), form)
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.through_month == 5
+    assert report.strengths == "Hoàn thành vượt mức chỉ tiêu thành lập CĐCS."
+    version = report.versions.get()
+    assert version.status == VersionStatus.DONE
+    assert version.document["strengths"] == report.strengths
+
+
+def test_cut_off_outside_the_half_is_refused_on_the_form(client, district_staff, report):
+    client.force_login(district_staff)
+
+    response = client.post(
+        reverse("report_detail", args=[report.pk]), {"through_month": "9", "place": "X"}
+    )
+
+    assert response.status_code == 200
+    assert "is-invalid" in text_of(response)
+    report.refresh_from_db()
+    assert report.through_month == 6
+
+
+def test_generate_button_queues_a_new_version(client, district_staff, report):
+    client.force_login(district_staff)
+
+    response = client.post(reverse("report_generate", args=[report.pk]))
+
+    assert response.status_code == 302
+    assert report.versions.get().status == VersionStatus.QUEUED
+
+
+# --- status, retry and the PDF ------------------------------------------------------------------
+
+
+def test_status_of_a_queued_version_polls_with_a_progress_bar(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    response = client.get(reverse("report_version_status", args=[version.pk]))
+
+    text = text_of(response)
+    assert 'hx-trigger="every 2s"' in text
+    assert "Đang chờ tạo báo cáo" in text
+    assert 'role="progressbar"' in text
+
+
+def test_status_of_a_running_version_shows_how_far_it_got(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    ReportVersion.objects.filter(pk=version.pk).update(status="running", progress=60)
+    version.refresh_from_db()
+    ReportVersion.objects.filter(pk=version.pk).update(started_at=version.created_at)
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_version_status", args=[version.pk])))
+
+    assert "Đang tạo báo cáo… 60%" in text
+
+
+def test_status_of_a_done_version_stops_polling_and_offers_the_pdf(
+    client, district_staff, built_version
+):
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+
+    assert "hx-trigger" not in text
+    assert reverse("report_version_pdf", args=[built_version.pk]) in text
+
+
+def test_failed_version_shows_the_error_and_a_retry_button(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    services.report_version_fail(version_id=version.pk, error="Hết dung lượng đĩa")
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_version_status", args=[version.pk])))
+
+    assert "Hết dung lượng đĩa" in text
+    assert "Thử lại" in text
+    assert reverse("report_version_retry", args=[version.pk]) in text
+
+
+def test_retry_builds_a_failed_version(
+    client, district_staff, report, django_capture_on_commit_callbacks
+):
+    version = services.report_version_request(report=report, user=district_staff)
+    services.report_version_fail(version_id=version.pk, error="Hết dung lượng đĩa")
+    client.force_login(district_staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("report_version_retry", args=[version.pk]))
+
+    assert response["Location"] == reverse("report_detail", args=[report.pk])
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DONE
+
+
+def test_pdf_is_served_to_a_user_whose_scope_covers_the_unit(client, city_leader, built_version):
+    client.force_login(city_leader)
+
+    response = client.get(reverse("report_version_pdf", args=[built_version.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "BaoCao_HD_2022_H1_v1.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_pdf_of_an_unfinished_version_answers_409(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    response = client.get(reverse("report_version_pdf", args=[version.pk]))
+
+    assert response.status_code == 409
+
+
+def test_pages_say_reports_are_built_in_the_request_without_a_worker(
+    client, district_staff, report, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_detail", args=[report.pk])))
+
+    assert "Chưa cấu hình máy chủ hàng đợi" in text
+
+
+def test_pages_do_not_mention_it_with_a_worker(client, district_staff, report, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_detail", args=[report.pk])))
+
+    assert "Chưa cấu hình máy chủ hàng đợi" not in text
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+def test_city_leader_builds_every_child_report_and_downloads_them_as_one_zip(
+    client, city_leader, tree, django_capture_on_commit_callbacks
+):
+    client.force_login(city_leader)
+    city = tree["city"]
+    assert "Tạo báo cáo cho các đơn vị trực thuộc" in text_of(
+        client.get(reverse("report_list", args=[city.pk]))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("report_bulk", args=[city.pk]), {"year": "2022", "kind": "H1"}
+        )
+
+    batch = ReportBatch.objects.get()
+    assert response["Location"] == reverse("report_batch", args=[batch.pk])
+    page = text_of(client.get(response["Location"]))
+    assert "<strong>3/3</strong> báo cáo đã xong" in page
+    assert "hx-trigger" not in page
+
+    archive = client.get(reverse("report_batch_zip", args=[batch.pk]))
+
+    assert archive["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
+    assert sorted(names) == [
+        "GD_cong-doan-nganh-giao-duc_v1.pdf",
+        "HD_ldld-huyen-hoai-duc_v1.pdf",
+        "ML_ldld-huyen-me-linh_v1.pdf",
+    ]
+
+
+def test_batch_page_counts_n_of_n_while_it_runs(client, city_leader, tree):
+    client.force_login(city_leader)
+    batch = services.report_batch_request(parent=tree["city"], year=2022, kind="H1", user=None)
+    first = batch.versions.order_by("pk").first()
+    ReportVersion.objects.filter(pk=first.pk).update(status=VersionStatus.DONE)
+
+    text = text_of(client.get(reverse("report_batch_status", args=[batch.pk])))
+
+    assert "<strong>1/3</strong> báo cáo đã xong" in text
+    assert 'hx-trigger="every 2s"' in text
+
+
+def test_zip_before_any_report_is_done_answers_409(client, city_leader, tree):
+    client.force_login(city_leader)
+    batch = services.report_batch_request(parent=tree["city"], year=2022, kind="H1", user=None)
+
+    assert client.get(reverse("report_batch_zip", args=[batch.pk])).status_code == 409
+
+
+def test_city_staff_may_not_build_all_reports_at_once(client, city_staff, tree):
+    client.force_login(city_staff)
+
+    response = client.post(reverse("report_bulk", args=[tree["city"].pk]), {"year": "2022"})
+
+    assert response.status_code == 403
+    assert not ReportBatch.objects.exists()
+
+
+def test_district_leader_has_no_bulk_action_for_the_city(client, district_leader, tree):
+    client.force_login(district_leader)
+
+    assert client.get(reverse("report_bulk", args=[tree["city"].pk])).status_code == 404

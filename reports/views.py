@@ -1,0 +1,255 @@
+"""Report pages: a unit's reports, the edit form, version status (polled by htmx), the PDF, and
+the bulk action of a federation leader with its ZIP of PDFs.
+
+Who may do what: seeing a report and downloading its PDF needs the unit in the user's scope
+(Permission.VIEW); editing and generating needs Permission.ENTER_DATA, since staff prepare the
+document the leader signs; generating for all child units at once needs a leader's role on the
+parent (Permission.SET_TARGETS on its children). Anything outside the scope answers 404.
+"""
+
+import tempfile
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from federation.selectors import Permission, scope_for, unit_ancestors, unit_for_user_or_404
+
+from . import selectors, services
+from .forms import BatchForm, ReportForm, ReportStartForm
+from .models import ReportVersion
+
+POLL_SECONDS = 2
+
+
+def _ancestors(user, unit):
+    scope = scope_for(user)
+    return [(a, scope.allows(a, Permission.VIEW)) for a in unit_ancestors(unit)]
+
+
+def _reports_link(unit) -> tuple[str, str]:
+    return ("Báo cáo", reverse("report_list", args=[unit.pk]))
+
+
+def _may_edit(user, unit) -> bool:
+    return scope_for(user).allows(unit, Permission.ENTER_DATA)
+
+
+# --- a unit's reports ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def report_list(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = unit_for_user_or_404(request.user, pk)
+    context = {
+        "unit": unit,
+        "ancestors": _ancestors(request.user, unit),
+        "trail": [("Báo cáo", None)],
+        "reports": selectors.reports_of(unit),
+        "start_form": ReportStartForm() if _may_edit(request.user, unit) else None,
+        "may_bulk": selectors.may_generate_for_children(request.user, unit),
+    }
+    return render(request, "reports/report_list.html", context)
+
+
+@require_POST
+@login_required
+def report_start(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = unit_for_user_or_404(request.user, pk)
+    if not _may_edit(request.user, unit):
+        raise PermissionDenied
+    form = ReportStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Năm hoặc loại báo cáo không hợp lệ.")
+        return redirect("report_list", pk=unit.pk)
+    try:
+        report, created = services.report_create_or_update(
+            unit=unit,
+            year=form.cleaned_data["year"],
+            kind=form.cleaned_data["kind"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("report_list", pk=unit.pk)
+    if created:
+        messages.success(request, "Đã tạo bản dự thảo báo cáo; hãy sửa phần đánh giá rồi tạo PDF.")
+    return redirect("report_detail", pk=report.pk)
+
+
+# --- one report ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_for_user_or_404(request.user, pk)
+    editable = _may_edit(request.user, report.unit)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        form = ReportForm(request.POST, instance=report)
+        if form.is_valid():
+            return _save_report(request, report, form)
+    else:
+        form = ReportForm(instance=report, editable=editable)
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": _ancestors(request.user, report.unit),
+        "trail": [_reports_link(report.unit), (report.title_short, None)],
+        "form": form,
+        "editable": editable,
+        "versions": report.versions.order_by("-number"),
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "reports/report_detail.html", context)
+
+
+def _save_report(request: HttpRequest, report, form: ReportForm) -> HttpResponse:
+    fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+    report = services.report_update(report=report, user=request.user, **fields)
+    if "generate" in request.POST:
+        services.report_version_request(report=report, user=request.user)
+        messages.success(request, "Đã lưu và gửi yêu cầu tạo PDF.")
+    else:
+        messages.success(request, "Đã lưu báo cáo.")
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@login_required
+def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
+    services.report_version_request(report=report, user=request.user)
+    messages.success(request, "Đã gửi yêu cầu tạo PDF.")
+    return redirect("report_detail", pk=report.pk)
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def version_status(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_for_user_or_404(request.user, pk)
+    version = services.report_version_expire_if_stale(version)
+    context = {
+        "version": version,
+        "editable": _may_edit(request.user, version.report.unit),
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "reports/_version_status.html", context)
+
+
+@require_POST
+@login_required
+def version_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
+    try:
+        services.report_version_retry(version=version, user=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Đã gửi lại yêu cầu tạo phiên bản {version.number}.")
+    return redirect("report_detail", pk=version.report_id)
+
+
+@require_GET
+@login_required
+def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_for_user_or_404(request.user, pk)
+    if not version.is_done:
+        return HttpResponse("Báo cáo chưa tạo xong.", status=409, content_type="text/plain")
+    return FileResponse(
+        version.pdf.open("rb"), filename=version.download_name, content_type="application/pdf"
+    )
+
+
+# --- all child units at once --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = unit_for_user_or_404(request.user, pk)
+    if not selectors.may_generate_for_children(request.user, unit):
+        raise PermissionDenied
+    form = BatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        batch = services.report_batch_request(parent=unit, user=request.user, **form.cleaned_data)
+        return redirect("report_batch", pk=batch.pk)
+    context = {
+        "unit": unit,
+        "ancestors": _ancestors(request.user, unit),
+        "trail": [_reports_link(unit), ("Tạo hàng loạt", None)],
+        "form": form,
+        "children": selectors.report_children(unit),
+        "batches": selectors.batches_of(unit),
+    }
+    return render(request, "reports/bulk.html", context)
+
+
+def _batch_context(batch) -> dict:
+    return {
+        "batch": batch,
+        "progress": selectors.batch_progress(batch),
+        "versions": selectors.batch_versions(batch),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@require_GET
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_for_user_or_404(request.user, pk)
+    context = {
+        **_batch_context(batch),
+        "unit": batch.parent,
+        "ancestors": _ancestors(request.user, batch.parent),
+        "trail": [
+            _reports_link(batch.parent),
+            ("Tạo hàng loạt", reverse("report_bulk", args=[batch.parent.pk])),
+            (f"{batch.get_kind_display()} {batch.year}", None),
+        ],
+    }
+    return render(request, "reports/batch_detail.html", context)
+
+
+@require_GET
+@login_required
+def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_for_user_or_404(request.user, pk)
+    return render(request, "reports/_batch_status.html", _batch_context(batch))
+
+
+@require_GET
+@login_required
+def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest finished PDF of each child unit, in one ZIP written to a temporary file (a
+    city's 30 reports are tens of megabytes: not something to hold in memory)."""
+    batch = selectors.batch_for_user_or_404(request.user, pk)
+    versions = selectors.batch_latest_pdfs(batch)
+    if not versions:
+        return HttpResponse("Chưa có báo cáo nào tạo xong.", status=409, content_type="text/plain")
+    archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
+        for version in versions:
+            with version.pdf.open("rb") as pdf_file:
+                bundle.writestr(_zip_name(version), pdf_file.read())
+    archive.seek(0)
+    name = f"BaoCao_{batch.parent.code}_{batch.year}_{batch.kind}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+
+
+def _zip_name(version: ReportVersion) -> str:
+    unit = version.report.unit
+    ascii_name = slugify(unit.name.replace("Đ", "D").replace("đ", "d"))
+    return f"{unit.code}_{ascii_name}_v{version.number}.pdf"
