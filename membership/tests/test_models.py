@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from membership.models import LeaveReason, Member
 
@@ -42,14 +43,14 @@ def test_leaving_before_joining_is_refused(tree):
 
 
 def test_a_birth_date_in_the_future_is_refused(tree):
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     member = MemberFactory.build(union=tree["hd_1"], birth_date=tomorrow)
     assert clean_errors(member)["birth_date"] == ["Ngày sinh không được ở tương lai."]
 
 
 @pytest.mark.parametrize("years_old", [10, 120])
 def test_an_implausible_age_is_refused(tree, years_old):
-    born = datetime.date.today() - datetime.timedelta(days=365 * years_old + 30)
+    born = timezone.localdate() - datetime.timedelta(days=365 * years_old + 30)
     member = MemberFactory.build(union=tree["hd_1"], birth_date=born)
     assert clean_errors(member)["birth_date"] == ["Tuổi phải từ 15 đến 100."]
 
