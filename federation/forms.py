@@ -1,10 +1,17 @@
-"""Admin forms. Each validates what a user typed; the admin's save_model hands it to a service."""
+"""Forms. Each validates what a user typed; a view or the admin's save_model hands it to a service.
+
+The admin's forms come first, then the year and period every progress page is asked for.
+"""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
-from .models import MonthlyEntry, Role, Target, Unit, UnitKind
-from .services import check_unit_placement
+from .models import MonthlyEntry, Period, Role, Target, Unit, UnitKind
+from .services import MAX_YEAR, MIN_YEAR, check_unit_placement
 
 
 class UnitParentField(forms.ModelChoiceField):
@@ -108,3 +115,91 @@ class RoleForm(KeyLockedForm):
         model = Role
         fields = ["user", "unit", "role"]
         labels = {"user": "người dùng", "unit": "đơn vị"}
+
+
+# --- the year, period and cut-off month of a progress page --------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressQuery:
+    """The figures a progress page shows: a year, a period, and optionally a cut-off month."""
+
+    year: int
+    period: str
+    through_month: int | None
+
+    @property
+    def period_label(self) -> str:
+        return Period(self.period).label
+
+    @property
+    def last_month(self) -> int:
+        """The last month the figures cover: the cut-off, else the period's end."""
+        return self.through_month or Period(self.period).months[-1]
+
+    def as_params(self) -> dict[str, int | str]:
+        """The query string that asks for the same figures, for links to other pages."""
+        params: dict[str, int | str] = {"year": self.year, "period": self.period}
+        if self.through_month:
+            params["through_month"] = self.through_month
+        return params
+
+
+def default_period(today: date) -> str:
+    """The mid-year review until June is out, the whole year after."""
+    return Period.H1 if today.month <= 6 else Period.YEAR
+
+
+MONTH_CHOICES = [("", "Hết kỳ"), *((str(m), f"Hết tháng {m}") for m in range(1, 13))]
+
+
+class ProgressQueryForm(forms.Form):
+    """The year, period and cut-off month asked for in a query string.
+
+    A progress page always renders: a bad value falls back to its default and `problems` says
+    why, one sentence per field, so the page can show them as warnings.
+    """
+
+    year = forms.IntegerField(label="Năm", min_value=MIN_YEAR, max_value=MAX_YEAR, required=False)
+    period = forms.ChoiceField(label="Kỳ", choices=Period.choices, required=False)
+    through_month = forms.TypedChoiceField(
+        label="Số liệu đến", choices=MONTH_CHOICES, coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, data: QueryDict, *, today: date, period: str | None = None):
+        super().__init__(data)
+        self.today = today
+        self.default_period = period or default_period(today)
+
+    def clean(self):
+        cleaned = super().clean()
+        month, period = cleaned.get("through_month"), self._period(cleaned)
+        if month is not None and month not in Period(period).months:
+            self.add_error("through_month", "Tháng cắt số liệu không thuộc kỳ.")
+        return cleaned
+
+    def _period(self, cleaned: dict) -> str:
+        return cleaned.get("period") or self.default_period
+
+    @property
+    def query(self) -> ProgressQuery:
+        self.is_valid()
+        cleaned, errors = self.cleaned_data, self.errors
+        year = self.today.year if "year" in errors else cleaned.get("year") or self.today.year
+        period = self.default_period if "period" in errors else self._period(cleaned)
+        month = None if "through_month" in errors else cleaned.get("through_month")
+        return ProgressQuery(year, period, month)
+
+    @property
+    def problems(self) -> list[str]:
+        query, errors = self.query, self.errors
+        period_name = Period(query.period).label.lower()
+        problems = []
+        if "year" in errors:
+            years = f"{MIN_YEAR} đến {MAX_YEAR}"
+            problems.append(f"Năm phải là số từ {years}; đang xem năm {query.year}.")
+        if "period" in errors:
+            problems.append(f"Kỳ không hợp lệ; đang xem {period_name}.")
+        if "through_month" in errors:
+            problems.append(f"Tháng cắt số liệu phải thuộc {period_name}; đang xem cả kỳ.")
+        return problems

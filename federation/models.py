@@ -371,3 +371,43 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class EmulationCluster(models.Model):
+    """A named group of a unit's children compared and ranked together (cụm thi đua).
+
+    The owner is the unit whose leaders form the cluster; members are its direct children, each in
+    at most one of the owner's clusters (federation.clusters keeps that rule).
+    """
+
+    name = models.CharField("tên cụm", max_length=255)
+    owner = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="emulation_clusters",
+        verbose_name="đơn vị lập cụm",
+    )
+    members = models.ManyToManyField(
+        Unit, related_name="member_of_clusters", blank=True, verbose_name="đơn vị trong cụm"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người lập",
+    )
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "cụm thi đua"
+        verbose_name_plural = "cụm thi đua"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="cluster_unique_owner_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

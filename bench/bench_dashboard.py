@@ -1,0 +1,355 @@
+"""How long a progress dashboard takes at the root of a national tree, and at a CĐCS.
+
+    python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--depth-index]
+
+Builds, in a throwaway PostgreSQL database (dropped at the end unless --keep), a tree the size of
+the confederation: a root, 63 provinces, 700 districts and 100,000 CĐCS, with 24 months of
+monthly entries for three indicators (a flow, a stock, an amount of money) on every CĐCS and
+year / H1 targets on every unit. Then it times the dashboard view through Django's test Client,
+which is server time with no network, and prints the medians at the root, a province, a district
+and a CĐCS.
+
+The data goes in with SQL, not through entries_save, which would take hours for 7 million rows:
+units by COPY with their materialized paths computed here (treebeard: steplen 4, alphabet 0-9A-Z),
+entries and targets by INSERT … SELECT, and the roll-up computed from the entries level by level,
+deepest first (a unit's rows are its own entries plus its children's rows), merged with the
+same INSERT … ON CONFLICT DO UPDATE that federation.rollup.apply uses. A small tree is built the
+same way first and checked with federation.rollup.find_drift, so the big roll-up comes from SQL
+shown to agree with the entries; a few units of the big one are then checked by brute force.
+The big tables are UNLOGGED while they fill: the database is thrown away after.
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
+INDICATORS = ("new_members", "total_members", "union_fees_collected")
+PROVINCES, DISTRICTS = 63, 700
+
+
+def configure(database_url: str) -> None:
+    """Settings for a production-like run: DEBUG off, so Django keeps no query log."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY="bench-only",
+        ALLOWED_HOSTS="testserver",
+        LOG_LEVEL="ERROR",
+    )
+
+
+def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
+    name = database_url.rsplit("/", 1)[1]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- building the tree -------------------------------------------------------------------------
+
+
+def step(number: int, alphabet: str, steplen: int) -> str:
+    """Treebeard's path step for the number-th child: 1 → "0001", 36 → "0010"."""
+    digits = ""
+    while number:
+        number, rest = divmod(number, len(alphabet))
+        digits = alphabet[rest] + digits
+    return digits.rjust(steplen, alphabet[0])
+
+
+def spread(total: int, parts: int) -> list[int]:
+    """`total` split into `parts` nearly equal whole numbers."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def unit_rows(unions: int, provinces: int, districts: int):
+    """(path, depth, numchild, code, name, kind) of every unit, parents before children."""
+    from federation.models import Unit
+
+    def path(parent: str, n: int) -> str:
+        return parent + step(n, Unit.alphabet, Unit.steplen)
+
+    root = path("", 1)
+    yield root, 1, provinces, "TLD", "Tổng Liên đoàn Lao động Việt Nam", "confederation"
+    per_province = spread(districts, provinces)
+    per_district = spread(unions, districts)
+    district_no = 0
+    for p, district_count in enumerate(per_province, start=1):
+        province = path(root, p)
+        yield province, 2, district_count, f"T{p:02d}", f"LĐLĐ tỉnh {p}", "provincial_federation"
+        for d in range(1, district_count + 1):
+            union_count = per_district[district_no]
+            district_no += 1
+            district = path(province, d)
+            code = f"T{p:02d}-H{d:02d}"
+            yield district, 3, union_count, code, f"LĐLĐ huyện {code}", "district_federation"
+            for u in range(1, union_count + 1):
+                name = f"Công đoàn cơ sở {code}-{u:03d}"
+                yield path(district, u), 4, 0, f"{code}-{u:03d}", name, "grassroots_union"
+
+
+def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: list) -> None:
+    with raw.cursor() as copy_cursor:
+        copy_sql = (
+            "COPY federation_unit (path, depth, numchild, code, name, short_name, kind, sector) "
+            "FROM STDIN"
+        )
+        with copy_cursor.copy(copy_sql) as copy:
+            for path, depth, numchild, code, name, kind in unit_rows(unions, provinces, districts):
+                copy.write_row((path, depth, numchild, code, name, "", kind, ""))
+    cursor.execute("DROP TABLE IF EXISTS bench_month")
+    cursor.execute("CREATE TEMP TABLE bench_month (year int, month int)")
+    cursor.executemany("INSERT INTO bench_month VALUES (%s, %s)", months)
+    indicator_ids = "SELECT id, code FROM federation_indicator WHERE code = ANY(%(codes)s)"
+    # Deterministic figures that differ by unit and month; district federations also report a
+    # little of their own, so the roll-up SQL is checked on inner nodes' entries too.
+    cursor.execute(
+        f"""
+        INSERT INTO federation_monthlyentry
+            (unit_id, indicator_id, year, month, value, created_at, updated_at)
+        SELECT u.id, i.id, m.year, m.month,
+               CASE i.code
+                   WHEN 'new_members' THEN (u.id * 7 + m.month * 13 + m.year) %% 9
+                   WHEN 'total_members' THEN 80 + u.id %% 400 + m.month
+                   ELSE (u.id %% 50 + 1) * 1000000 + m.month * 10000
+               END,
+               now(), now()
+        FROM federation_unit u
+        CROSS JOIN ({indicator_ids}) i
+        CROSS JOIN bench_month m
+        WHERE u.kind = 'grassroots_union'
+           OR (u.kind = 'district_federation' AND i.code = 'new_members' AND m.month %% 3 = 0)
+        """,
+        {"codes": list(INDICATORS)},
+    )
+    # Deepest level first: a unit's rows are its own entries, plus its children's rows added in.
+    for depth in (4, 3, 2, 1):
+        cursor.execute(
+            """
+            INSERT INTO federation_rollup (unit_id, indicator_id, year, month, total, entries)
+            SELECT e.unit_id, e.indicator_id, e.year, e.month, e.value, 1
+            FROM federation_monthlyentry e
+            JOIN federation_unit u ON u.id = e.unit_id AND u.depth = %(depth)s
+            """,
+            {"depth": depth},
+        )
+        cursor.execute(
+            """
+            INSERT INTO federation_rollup (unit_id, indicator_id, year, month, total, entries)
+            SELECT p.id, r.indicator_id, r.year, r.month, SUM(r.total), SUM(r.entries)
+            FROM federation_rollup r
+            JOIN federation_unit c ON c.id = r.unit_id AND c.depth = %(depth)s + 1
+            JOIN federation_unit p ON p.path = substr(c.path, 1, %(prefix)s)
+            GROUP BY p.id, r.indicator_id, r.year, r.month
+            ON CONFLICT (unit_id, indicator_id, year, month) DO UPDATE SET
+                total = federation_rollup.total + EXCLUDED.total,
+                entries = federation_rollup.entries + EXCLUDED.entries
+            """,
+            {"depth": depth, "prefix": depth * 4},
+        )
+    this_year = months[-1][0]
+    cursor.execute(
+        f"""
+        INSERT INTO federation_target
+            (unit_id, indicator_id, year, period, value, created_at, updated_at)
+        SELECT u.id, i.id, %(year)s, p.period,
+               CASE i.code
+                   WHEN 'new_members' THEN 50
+                   WHEN 'total_members' THEN 300
+                   ELSE 300000000
+               END::bigint * GREATEST(1, u.numchild) * p.share / 100,
+               now(), now()
+        FROM federation_unit u
+        CROSS JOIN ({indicator_ids}) i
+        CROSS JOIN (VALUES ('Y', 100), ('H1', 45)) AS p (period, share)
+        WHERE u.depth > 1
+        """,
+        {"year": this_year, "codes": list(INDICATORS)},
+    )
+
+
+def last_24_months(today: datetime.date) -> list[tuple[int, int]]:
+    months = []
+    year, month = today.year, today.month
+    for _ in range(24):
+        months.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return sorted(months)
+
+
+# --- timing ------------------------------------------------------------------------------------
+
+
+def time_dashboard(client, unit, year: int, runs: int) -> tuple[float, float, float, int]:
+    """Median and 90th percentile of the server time in ms, median CPU time of this process
+    (steadier than the clock on a busy machine), and the number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    url = reverse("unit_dashboard", args=[unit.pk])
+    params = {"year": year, "period": "Y"}
+    for _ in range(3):
+        assert client.get(url, params).status_code == 200
+    times, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        client.get(url, params)
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, params)
+    p90 = statistics.quantiles(times, n=10)[-1]
+    return statistics.median(times), p90, statistics.median(cpu), len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--unions", type=int, default=100_000, help="number of CĐCS")
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per unit")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--depth-index",
+        action="store_true",
+        help="time again with an index on Unit (depth, path), proposed but not in the schema",
+    )
+    args = parser.parse_args()
+
+    configure(args.database_url)
+    recreate_database(args.database_url)
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            recreate_database(args.database_url, drop_only=True)
+            print("Đã xóa cơ sở dữ liệu thử.")
+
+
+def run(args) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from federation import rollup, services
+    from federation.models import Indicator, MonthlyEntry, Rollup, Unit
+
+    call_command("migrate", verbosity=0)
+    months = last_24_months(datetime.date.today())
+    # Django keeps its connection in autocommit: each statement below commits on its own.
+    connection.ensure_connection()
+    raw = connection.connection
+    cursor = raw.cursor()
+    cursor.execute("SET synchronous_commit TO off")
+    cursor.execute("SET work_mem TO '256MB'")
+    # Throwaway data: the big tables skip the write-ahead log while they fill (reads are alike).
+    for table in ("federation_monthlyentry", "federation_rollup", "federation_target"):
+        cursor.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+    started = time.perf_counter()
+    build(cursor, raw, unions=120, provinces=2, districts=5, months=months)
+    drift = rollup.find_drift()
+    if drift:
+        raise SystemExit(f"The bench's roll-up SQL disagrees with the entries: {drift[:5]}")
+    checked = Rollup.objects.count()
+    print(f"Kiểm tra trên cây nhỏ: bảng tổng hợp khớp số liệu tháng ({checked} dòng).")
+    cursor.execute(
+        "TRUNCATE federation_rollup, federation_target, federation_monthlyentry, "
+        "federation_unit RESTART IDENTITY CASCADE"
+    )
+
+    build(cursor, raw, unions=args.unions, provinces=PROVINCES, districts=DISTRICTS, months=months)
+    cursor.execute("VACUUM ANALYZE")
+    took = time.perf_counter() - started
+    print(
+        f"Dựng dữ liệu: {Unit.objects.count():,} đơn vị, "
+        f"{MonthlyEntry.objects.count():,} số liệu tháng, "
+        f"{Rollup.objects.count():,} dòng tổng hợp trong {took:.0f} s."
+    )
+
+    root = Unit.objects.get(depth=1)
+    province = Unit.objects.filter(depth=2).order_by("path").first()
+    district = Unit.objects.filter(depth=3, path__startswith=province.path).order_by("path").first()
+    union = Unit.objects.filter(depth=4, path__startswith=district.path).order_by("path").first()
+    spot_check(cursor, [root, province, district], Indicator.objects.get(code="new_members"))
+
+    user = get_user_model().objects.create_user("bench_leader", password="bench-only-123")
+    services.role_grant(user=user, unit=root, role="leader")
+    client = Client()
+    client.force_login(user)
+
+    levels = [("Gốc (TLĐ)", root), ("Tỉnh", province), ("Huyện", district), ("CĐCS", union)]
+    report(levels, client, months[-1][0], args.runs, "lược đồ hiện tại")
+    if args.depth_index:
+        # Finding a unit's children filters on depth and a path prefix; at the root the prefix
+        # matches the whole tree, so without this index PostgreSQL reads every unit.
+        cursor.execute(
+            "CREATE INDEX bench_unit_depth_path "
+            "ON federation_unit (depth, path varchar_pattern_ops)"
+        )
+        cursor.execute("ANALYZE federation_unit")
+        report(levels, client, months[-1][0], args.runs, "thêm chỉ mục Unit (depth, path)")
+
+
+def spot_check(cursor, units, indicator) -> None:
+    """The big roll-up against brute-force sums of the entries, for a few units and months."""
+    for unit in units:
+        cursor.execute(
+            """
+            SELECT r.month, r.total, (
+                SELECT SUM(e.value) FROM federation_monthlyentry e
+                JOIN federation_unit u ON u.id = e.unit_id
+                WHERE u.path LIKE %(path)s AND e.indicator_id = r.indicator_id
+                  AND e.year = r.year AND e.month = r.month)
+            FROM federation_rollup r
+            WHERE r.unit_id = %(unit)s AND r.indicator_id = %(indicator)s
+            ORDER BY r.year DESC, r.month DESC LIMIT 2
+            """,
+            {"path": unit.path + "%", "unit": unit.pk, "indicator": indicator.pk},
+        )
+        for month, stored, expected in cursor.fetchall():
+            if stored != expected:
+                raise SystemExit(f"{unit.code} tháng {month}: tổng hợp {stored} ≠ {expected}")
+    print(f"Kiểm tra mẫu trên cây lớn: {len(units)} đơn vị khớp tổng số liệu tháng.")
+
+
+def report(levels, client, year: int, runs: int, title: str) -> None:
+    rows = [(label, unit, *time_dashboard(client, unit, year, runs)) for label, unit in levels]
+    print(f"\nTrang theo dõi tiến độ, cả năm {year}, {runs} lần mỗi đơn vị, {title}:")
+    print(
+        f"{'Cấp':<11}{'Mã':<13}{'Trực thuộc':>11}{'Trung vị':>11}{'P90':>10}"
+        f"{'CPU':>10}{'Truy vấn':>10}"
+    )
+    for label, unit, median, p90, cpu, queries in rows:
+        print(
+            f"{label:<11}{unit.code:<13}{unit.numchild:>11,}{median:>9.1f}ms{p90:>8.1f}ms"
+            f"{cpu:>8.1f}ms{queries:>10}"
+        )
+    (root, leaf), (root_cpu, leaf_cpu) = (rows[0][2], rows[-1][2]), (rows[0][4], rows[-1][4])
+    print(
+        f"Gốc / CĐCS: {root / leaf:.2f} theo thời gian, {root_cpu / leaf_cpu:.2f} theo CPU "
+        f"(mục tiêu ≤ 1,5); gốc {root:.1f} ms (mục tiêu < 50 ms)."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Pieces of the progress dashboards drawn in Python, as Django's admin draws its result lists:
+the children table repeats them on every row of up to a hundred, where template tags and
+includes for each cell would cost more than the rest of the page.
+
+Text that comes from the database (names, codes) is escaped here; numbers come from
+federation.formatting, which writes only digits, dots, commas, "%" and "—".
+"""
+
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from federation import formatting
+from federation.completeness import Status as DataStatus
+from federation.dashboards import Figure, Status
+from federation.models import Period
+
+register = template.Library()
+
+TONES = {Status.ACHIEVED: "success", Status.ON_PACE: "primary", Status.BEHIND: "warning"}
+DATA_TONES = {
+    DataStatus.COMPLETE: "text-bg-success",
+    DataStatus.ENTERING: "text-bg-warning",
+    DataStatus.MISSING: "text-bg-light border",
+}
+
+
+def _badge(figure: Figure) -> str:
+    if figure.status is None:
+        return f'<span class="text-body-secondary">{formatting.MISSING}</span>'
+    return f'<span class="badge text-bg-{TONES[figure.status]}">{figure.status.label}</span>'
+
+
+def _bar(figure: Figure) -> str:
+    tone = f"bg-{TONES[figure.status]}" if figure.status else "bg-secondary"
+    label = f"Đạt {formatting.vn_percent(figure.percent)}"
+    mark = ""
+    if figure.status is not None:
+        pace = formatting.vn_percent(figure.pace)
+        label += f", tiến độ cần đạt {pace}"
+        mark = (
+            f'<span class="pace-mark" style="left: {figure.pace_position}%" '
+            f'title="Tiến độ cần đạt {pace}"></span>'
+        )
+    return (
+        f'<div class="pace-bar" role="img" aria-label="{label}">'
+        f'<div class="progress" style="height: .5rem">'
+        f'<div class="progress-bar {tone}" style="width: {figure.bar_width}%"></div></div>'
+        f"{mark}</div>"
+    )
+
+
+@register.simple_tag
+def status_badge(figure: Figure) -> SafeString:
+    """The figure's status as a coloured badge, or a dash when it has none."""
+    return mark_safe(_badge(figure))
+
+
+@register.simple_tag
+def progress_bar(figure: Figure) -> SafeString:
+    """Actual against target as a bar, with a mark at the expected pace when there is a status."""
+    return mark_safe(_bar(figure))
+
+
+@register.simple_tag
+def child_row(children, query, period_params: str, row, main: Figure, rest) -> SafeString:
+    """A row of the children table, each cell labelled for the phone layout."""
+    unit = row.unit
+    url = f"{reverse('unit_dashboard', args=[unit.pk])}?{escape(period_params)}"
+    dissolved = " · đã giải thể" if unit.dissolved_on else ""
+    year_note = (
+        '<div class="small text-body-secondary">cả năm</div>'
+        if main.target_period == Period.YEAR and query.period != Period.YEAR
+        else ""
+    )
+    bar = _bar(main) if main.percent is not None else ""
+    cells = [
+        f'<td class="num fw-semibold child-rank" data-label="Hạng">'
+        f"{formatting.vn_number(row.rank)}</td>",
+        f'<th scope="row" class="child-name"><a href="{url}">{escape(unit.display_name)}</a>'
+        f'<div class="small text-body-secondary">{escape(unit.code)}{dissolved}</div></th>',
+        f'<td class="num" data-label="Thực hiện">{formatting.vn_number(main.actual)}</td>',
+        f'<td class="num" data-label="Kế hoạch">{formatting.vn_number(main.target)}'
+        f"{year_note}</td>",
+        f'<td class="num child-percent" data-label="Đạt %"><span class="fw-semibold">'
+        f"{formatting.vn_percent(main.percent)}</span>{bar}</td>",
+        f'<td data-label="Tình trạng">{_badge(main)}</td>',
+    ]
+    for f in rest:
+        if f.indicator.pk in children.table.targeted:
+            label, value = "đạt %", formatting.vn_percent(f.percent)
+        else:
+            label, value = "thực hiện", formatting.vn_number(f.actual)
+        name = escape(f.indicator.name)
+        cells.append(f'<td class="num" data-label="{name} · {label}">{value}</td>')
+    cells.append(
+        f'<td data-label="{children.data_title}">'
+        f'<span class="badge {DATA_TONES[row.data]}">{row.data_label}</span></td>'
+    )
+    return mark_safe(f"<tr>{''.join(cells)}</tr>")
+
+
+@register.simple_tag
+def sort_head(link, unit, css: str = "") -> SafeString:
+    """A sortable column's title (a views.dashboard.SortLink): a link, and htmx for the table."""
+    params = escape(link.params)
+    page = reverse("unit_dashboard", args=[unit.pk])
+    table = reverse("unit_dashboard_children", args=[unit.pk])
+    order = "descending" if link.descending else "ascending"
+    aria = f' aria-sort="{order}"' if link.active else ""
+    caret = ""
+    if link.active:
+        direction = "down" if link.descending else "up"
+        caret = f' <i class="bi bi-caret-{direction}-fill" aria-hidden="true"></i>'
+    return mark_safe(
+        f'<th scope="col" class="{css}"{aria}><a class="sort-link" href="{page}?{params}" '
+        f'hx-get="{table}?{params}">{link.label}{caret}</a></th>'
+    )
