@@ -114,9 +114,7 @@ def build_grid(units: Sequence[Unit], indicators: Sequence[Indicator], year: int
     ]
 
 
-def registry_suggestions(
-    units: Sequence[Unit], year: int, month: int
-) -> dict[int, dict[str, int]]:
+def registry_suggestions(units: Sequence[Unit], year: int, month: int) -> dict[int, dict[str, int]]:
     """What the registers already know for each unit's month, by indicator code.
 
     Grassroots unions founded or dissolved in the month below a federation; the member roster's

@@ -134,9 +134,7 @@ class TestReopening:
 
 
 class TestStaleForms:
-    def test_a_stale_form_is_refused_and_shows_what_changed(
-        self, tree, district_staff, this_month
-    ):
+    def test_a_stale_form_is_refused_and_shows_what_changed(self, tree, district_staff, this_month):
         colleague = UserFactory(role_on=tree["hoai_duc"])
         save(tree["hd_1"], 10, *this_month, district_staff)
         seen = {(tree["hd_1"].pk, indicator("new_members").pk, *this_month): 10}

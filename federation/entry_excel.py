@@ -1,0 +1,527 @@
+"""Monthly entries in and out of Excel: the template to fill, its import, and the export.
+
+One layout for all three, so an export or a template can be filled in and imported again: the
+sheet "Số liệu" has one row per unit per month and one column per active indicator, headed
+"<name> (<unit of measure>)". Columns are recognised by their header text, so they may be moved
+or left out; a header that names no active indicator refuses the file, naming its column. A
+blank cell leaves the saved value as it is: an import never removes a value.
+
+An import is checked whole before anything is saved (`read_import`: a constant number of queries
+whatever the size of the file) and saved by one call to `services.entries_save` (`save_import`),
+which enforces every rule again inside its transaction.
+"""
+
+import datetime
+import hashlib
+import zipfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from . import anomalies, excel, locks, selectors
+from .excel import CellError, ExcelError, Sheet, SheetRow
+from .formatting import parse_whole_number, vn_number
+from .models import Aggregation, Door, Indicator, MonthlyEntry, Unit
+from .selectors import Permission
+from .services import (
+    MAX_VALUE,
+    MAX_YEAR,
+    MIN_YEAR,
+    EntryKey,
+    EntryRow,
+    RowsInvalid,
+    entries_save,
+)
+
+SHEET_TITLE = "Số liệu"
+CODE, NAME, YEAR, MONTH = "Mã đơn vị", "Tên đơn vị", "Năm", "Tháng"
+FIXED_WIDTHS = (16, 44, 8, 8)
+INDICATOR_WIDTH = 22
+
+Month = tuple[int, int]  # (year, month)
+
+GUIDE = (
+    "Mỗi dòng của trang «Số liệu» là số liệu của một đơn vị trong một tháng; mỗi cột là một "
+    "chỉ tiêu.",
+    "Đơn vị được nhận theo cột «Mã đơn vị»; cột «Tên đơn vị» chỉ để đọc, không cần sửa.",
+    "Ô để trống: giữ nguyên số liệu đã có trên hệ thống (không xóa). Muốn xóa một số liệu, "
+    "dùng trang nhập số liệu tháng.",
+    "Chỉ nhận số nguyên không âm, viết 1500000 hoặc 1.500.000 đều được.",
+    "Không sửa dòng tiêu đề. Có thể đổi thứ tự hoặc xóa bớt cột chỉ tiêu không nhập.",
+    f"Tối đa {vn_number(excel.MAX_ROWS)} dòng số liệu; tệp .xlsx không quá "
+    f"{excel.MAX_BYTES // (1024 * 1024)} MB.",
+    "Tháng đã khóa sổ không nhập được, trừ khi lãnh đạo cấp trên mở lại.",
+)
+
+
+def indicator_header(indicator: Indicator) -> str:
+    return f"{indicator.name} ({indicator.unit_of_measure})"
+
+
+def _normal(header: object) -> str:
+    """Header text compared without case or extra spaces, which Excel users change freely."""
+    return " ".join(str(header).split()).casefold() if header is not None else ""
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    start, stop = first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]
+    return [(index // 12, index % 12 + 1) for index in range(start, stop)]
+
+
+# --- template and export -----------------------------------------------------------------------
+
+
+def sheet_units(unit: Unit, user: AbstractBaseUser, since: datetime.date) -> list[Unit]:
+    """The rows a template has for `unit`: the unit itself, then its direct children that were
+    not dissolved before `since` (units further down are filled in their own parent's file)."""
+    children = (
+        selectors.units_where(user, Permission.ENTER_DATA)
+        .filter(path__startswith=unit.path, depth=unit.depth + 1)
+        .exclude(dissolved_on__lt=since)
+        .order_by("path")
+    )
+    return [unit, *children]
+
+
+def template_sheets(unit: Unit, user: AbstractBaseUser, first: Month, last: Month) -> list[Sheet]:
+    """The file to fill in for a month range, with the values already saved filled in.
+
+    Raises ExcelError if it would have more rows than an import accepts.
+    """
+    months = months_between(first, last)
+    units = sheet_units(unit, user, datetime.date(*first, 1))
+    if len(units) * len(months) > excel.MAX_ROWS:
+        raise ExcelError(
+            f"Mẫu sẽ có {vn_number(len(units) * len(months))} dòng "
+            f"({vn_number(len(units))} đơn vị × {len(months)} tháng), quá "
+            f"{vn_number(excel.MAX_ROWS)} dòng một tệp nhập được. Hãy chọn ít tháng hơn."
+        )
+    return entry_sheets(units, months)
+
+
+def export_sheets(
+    unit: Unit, user: AbstractBaseUser, year: int, today: datetime.date
+) -> list[Sheet]:
+    """The unit's and its direct children's own entries for a year, months to come left out."""
+    last = 12 if year < today.year else today.month
+    units = sheet_units(unit, user, datetime.date(year, 1, 1))
+    return entry_sheets(units, months_between((year, 1), (year, last)))
+
+
+def entry_sheets(units: Sequence[Unit], months: Sequence[Month]) -> list[Sheet]:
+    """Rows month by month, unit by unit, each filled with the unit's own saved values."""
+    indicators = list(Indicator.objects.filter(is_active=True))
+    saved = _own_values(units, months)
+    rows = [
+        [u.code, u.name, year, month, *(saved.get((u.pk, i.pk, year, month)) for i in indicators)]
+        for year, month in months
+        for u in units
+    ]
+    headers = [CODE, NAME, YEAR, MONTH, *map(indicator_header, indicators)]
+    widths = [*FIXED_WIDTHS, *[INDICATOR_WIDTH] * len(indicators)]
+    legend = [
+        [excel.column(4 + n), indicator_header(i), i.code, i.unit_of_measure, _adds_up(i)]
+        for n, i in enumerate(indicators)
+    ]
+    return [
+        Sheet(SHEET_TITLE, headers, rows, widths),
+        Sheet(
+            "Chỉ tiêu",
+            ["Cột", "Tiêu đề cột", "Mã chỉ tiêu", "Đơn vị tính", "Cách cộng các tháng"],
+            legend,
+            (6, 50, 30, 12, 28),
+        ),
+        Sheet("Hướng dẫn", ["Hướng dẫn nhập số liệu"], [[line] for line in GUIDE], (110,)),
+    ]
+
+
+def _adds_up(indicator: Indicator) -> str:
+    return Aggregation(indicator.aggregation).label
+
+
+def _own_values(units: Sequence[Unit], months: Sequence[Month]) -> dict[EntryKey, int]:
+    """The units' own saved values for the months: one query."""
+    wanted = set(months)
+    found = MonthlyEntry.objects.filter(
+        unit__in=[u.pk for u in units],
+        year__in={year for year, _ in months},
+        month__in={month for _, month in months},
+    ).values_list("unit_id", "indicator_id", "year", "month", "value")
+    return {
+        (unit_id, indicator_id, year, month): value
+        for unit_id, indicator_id, year, month, value in found
+        if (year, month) in wanted
+    }
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellWarning:
+    """An allowed but unusual value, which the person confirms by confirming the preview."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A saved value the import replaces."""
+
+    row: int
+    column: str
+    entry: EntryRow
+    old: int
+
+
+@dataclass
+class ImportPreview:
+    """What an uploaded file would save, or why it cannot be saved."""
+
+    rows_read: int
+    errors: list[CellError] = field(default_factory=list)
+    warnings: list[CellWarning] = field(default_factory=list)
+    # The values that add or change something, in sheet order, with the Excel cell each came
+    # from and the value saved when the file was read (None: no value yet).
+    rows: list[EntryRow] = field(default_factory=list)
+    cells: list[tuple[int, str]] = field(default_factory=list)
+    expected: dict[EntryKey, int | None] = field(default_factory=dict)
+    unchanged: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # CODE/YEAR/MONTH → column letter
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for old in self.expected.values() if old is None)
+
+    @property
+    def changes(self) -> list[Change]:
+        # `expected` has one key per row, in the same order.
+        return [
+            Change(*cell, row, old)
+            for row, cell, old in zip(self.rows, self.cells, self.expected.values(), strict=True)
+            if old is not None
+        ]
+
+    @property
+    def can_save(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def digest(self) -> str:
+        """Fingerprint of what the person is asked to confirm: the values and the warnings."""
+        text = "\n".join(
+            [
+                f"{key}={row.value}/{old}"
+                for row, (key, old) in zip(self.rows, self.expected.items(), strict=True)
+            ]
+            + [f"{w.row}{w.column}:{w.message}" for w in self.warnings]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ImportRefused(Exception):
+    """entries_save refused the import; `errors` points at the cells."""
+
+    def __init__(self, errors: Sequence[CellError]):
+        super().__init__(f"{len(errors)} ô không nhập được.")
+        self.errors = list(errors)
+
+
+def read_import(upload, *, unit: Unit, user: AbstractBaseUser) -> ImportPreview:
+    """Reads and checks every cell of an uploaded file for `unit` and its subtree.
+
+    Raises ExcelError for a file refused as a whole (not Excel, damaged, too big, no data).
+    """
+    header, data = _read_sheet(upload)
+    preview = ImportPreview(rows_read=len(data))
+    columns = _columns(header, data, list(Indicator.objects.filter(is_active=True)), preview)
+    if columns is None:
+        return preview
+    checked = _checked_rows(data, columns, unit, user, preview)
+    _check_locks(_diff(checked, preview), user, preview)
+    if not preview.errors and preview.rows:
+        for unusual in anomalies.unusual_values(preview.rows):
+            preview.warnings.append(CellWarning(*preview.cells[unusual.row], unusual.message))
+    preview.errors.sort(key=lambda e: (e.row, len(e.column), e.column))
+    return preview
+
+
+def save_import(preview: ImportPreview, *, user: AbstractBaseUser) -> int:
+    """Saves a checked import in one transaction, audited as an import; returns the values saved.
+
+    Raises ImportRefused if the service refuses a row (a month locked since the preview), and
+    services.StaleEntries if someone changed one of the values since the file was read.
+    """
+    try:
+        return entries_save(
+            rows=preview.rows, user=user, door=Door.IMPORT, expected=preview.expected
+        )
+    except RowsInvalid as invalid:
+        raise ImportRefused(_cells_of(invalid, preview)) from None
+
+
+def _cells_of(invalid: RowsInvalid, preview: ImportPreview) -> list[CellError]:
+    errors: dict[tuple[int, str], CellError] = {}
+    for error in invalid.errors:
+        row, column = preview.cells[error.row]
+        column = {"year": preview.columns[YEAR], "month": preview.columns[MONTH]}.get(
+            error.field, column
+        )
+        errors.setdefault((row, column), CellError(row, column, error.message))
+    return list(errors.values())
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+# What openpyxl raises part-way through a sheet whose XML or compressed data is damaged.
+_DAMAGED = (SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError)
+
+
+def _read_sheet(upload) -> tuple[SheetRow, list[SheetRow]]:
+    """The header row and the data rows of the first sheet."""
+    try:
+        # One row more than allowed, for the header, which read_rows counts as a data row.
+        rows = excel.read_rows(upload, header_rows=0, max_rows=excel.MAX_ROWS + 1)
+    except ExcelError as refused:
+        if "dòng dữ liệu" in str(refused):
+            raise ExcelError(
+                f"Tệp có quá {vn_number(excel.MAX_ROWS)} dòng số liệu. Hãy chia thành nhiều tệp."
+            ) from None
+        raise
+    except _DAMAGED:
+        raise ExcelError(
+            "Tệp Excel bị hỏng, không đọc được. Hãy lưu lại tệp rồi thử lại."
+        ) from None
+    if not rows or rows[0].number != 1:
+        raise ExcelError(
+            f"Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề («{CODE}», «{NAME}», "
+            f"«{YEAR}», «{MONTH}» và các chỉ tiêu). Hãy dùng tệp mẫu tải từ trang này."
+        )
+    header, data = rows[0], rows[1:]
+    if not data:
+        raise ExcelError("Tệp không có dòng số liệu nào dưới dòng tiêu đề.")
+    if len(data) > excel.MAX_ROWS:
+        raise ExcelError(f"Tệp có quá {vn_number(excel.MAX_ROWS)} dòng số liệu.")
+    return header, data
+
+
+@dataclass(frozen=True)
+class Columns:
+    code: int
+    year: int
+    month: int
+    indicators: list[tuple[int, Indicator]]
+
+
+def _columns(
+    header: SheetRow, data: list[SheetRow], indicators: list[Indicator], preview: ImportPreview
+) -> Columns | None:
+    """Which column holds what, by header text; None if the unit or month cannot be found."""
+    fixed = {_normal(name): name for name in (CODE, NAME, YEAR, MONTH)}
+    by_header = {_normal(indicator_header(i)): i for i in indicators}
+    found: dict[str, int] = {}
+    taken: dict[str, str] = {}
+    indicator_columns = []
+    for index, text in enumerate(header.cells):
+        letter, key = excel.column(index), _normal(text)
+        if not key:
+            if any(_value(row, index) is not None for row in data):
+                preview.errors.append(
+                    CellError(1, letter, "Cột có số liệu nhưng không có tiêu đề.")
+                )
+            continue
+        if key in taken:
+            preview.errors.append(
+                CellError(1, letter, f"Tiêu đề «{text}» trùng với cột {taken[key]}.")
+            )
+            continue
+        taken[key] = letter
+        if key in fixed:
+            found[fixed[key]] = index
+        elif key in by_header:
+            indicator_columns.append((index, by_header[key]))
+        else:
+            preview.errors.append(
+                CellError(
+                    1,
+                    letter,
+                    f"Tiêu đề «{text}» không khớp chỉ tiêu nào đang dùng. Không sửa dòng tiêu "
+                    "đề; nếu danh mục chỉ tiêu đã đổi, hãy tải mẫu mới.",
+                )
+            )
+    missing = [name for name in (CODE, YEAR, MONTH) if name not in found]
+    for name in missing:
+        preview.errors.append(CellError(1, name, f"Không thấy cột «{name}» ở dòng tiêu đề."))
+    if missing:
+        return None
+    preview.columns = {name: excel.column(found[name]) for name in (CODE, YEAR, MONTH)}
+    return Columns(found[CODE], found[YEAR], found[MONTH], indicator_columns)
+
+
+def _value(row: SheetRow, index: int) -> object:
+    value = row.cells[index] if index < len(row.cells) else None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+# --- checking the cells ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A sheet row whose unit and month are valid, with its parsed values by column."""
+
+    number: int
+    unit: Unit
+    year: int
+    month: int
+    values: list[tuple[str, Indicator, int]]  # column letter, indicator, value
+
+
+def _checked_rows(
+    data: list[SheetRow], columns: Columns, unit: Unit, user: AbstractBaseUser, preview
+) -> list[CheckedRow]:
+    units = _units_by_code(unit, user, {_code(_value(row, columns.code)) for row in data})
+    first_row: dict[tuple[int, int, int], int] = {}
+    checked = []
+    for row in data:
+        errors_before = len(preview.errors)
+        found = _row_unit(row, columns, units, unit, preview)
+        year = _part(row, columns.year, YEAR, MIN_YEAR, MAX_YEAR, preview)
+        month = _part(row, columns.month, MONTH, 1, 12, preview)
+        values = _row_values(row, columns, preview)
+        if len(preview.errors) > errors_before:
+            continue
+        key = (found.pk, year, month)
+        if key in first_row:
+            preview.errors.append(
+                CellError(
+                    row.number,
+                    preview.columns[CODE],
+                    f"Trùng đơn vị và tháng với dòng {first_row[key]}.",
+                )
+            )
+            continue
+        first_row[key] = row.number
+        checked.append(CheckedRow(row.number, found, year, month, values))
+    return checked
+
+
+def _code(raw: object) -> str:
+    """A unit code as typed: Excel turns a code of digits into a number."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return "" if raw is None else str(raw).strip()
+
+
+def _units_by_code(unit: Unit, user: AbstractBaseUser, codes: set[str]) -> dict[str, Unit]:
+    """The units of `unit`'s subtree the user may enter data for, among `codes`: one query."""
+    found = selectors.units_where(user, Permission.ENTER_DATA).filter(
+        path__startswith=unit.path, code__in=codes - {""}
+    )
+    return {u.code: u for u in found}
+
+
+def _row_unit(row, columns, units, unit, preview) -> Unit | None:
+    letter, code = preview.columns[CODE], _code(_value(row, columns.code))
+    if not code:
+        preview.errors.append(CellError(row.number, letter, "Thiếu mã đơn vị."))
+        return None
+    if code not in units:
+        # The same words whether the code exists elsewhere or not: nothing outside is revealed.
+        preview.errors.append(
+            CellError(
+                row.number,
+                letter,
+                f"Không có đơn vị mã «{code}» trong {unit.display_name} và các đơn vị trực thuộc.",
+            )
+        )
+        return None
+    return units[code]
+
+
+def _part(row, index, name, low, high, preview) -> int | None:
+    letter, raw = excel.column(index), _value(row, index)
+    message = f"{name} phải là số từ {low} đến {high}."
+    if raw is None:
+        preview.errors.append(CellError(row.number, letter, f"Thiếu {name.lower()}."))
+        return None
+    try:
+        number = parse_whole_number(raw)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        preview.errors.append(CellError(row.number, letter, f"«{raw}»: {message}"))
+        return None
+    return number
+
+
+def _row_values(row, columns, preview) -> list[tuple[str, Indicator, int]]:
+    values = []
+    for index, indicator in columns.indicators:
+        raw = _value(row, index)
+        if raw is None:
+            continue
+        letter = excel.column(index)
+        try:
+            value = parse_whole_number(raw)
+        except ValueError as reason:
+            preview.errors.append(CellError(row.number, letter, f"«{raw}»: {reason}"))
+            continue
+        if value > MAX_VALUE:
+            preview.errors.append(CellError(row.number, letter, TOO_BIG))
+            continue
+        values.append((letter, indicator, value))
+    return values
+
+
+TOO_BIG = f"Số quá lớn: tối đa {vn_number(MAX_VALUE)}."
+
+
+def _diff(checked: list[CheckedRow], preview: ImportPreview) -> list[CheckedRow]:
+    """Keeps the values that add or change something (equal ones need no write, so no open
+    month either); returns the rows that write."""
+    saved = dict(
+        ((u, i, y, m), v)
+        for u, i, y, m, v in MonthlyEntry.objects.filter(
+            unit__in={row.unit.pk for row in checked},
+            year__in={row.year for row in checked},
+            month__in={row.month for row in checked},
+        ).values_list("unit_id", "indicator_id", "year", "month", "value")
+    )
+    writing = []
+    for row in checked:
+        before = len(preview.rows)
+        for letter, indicator, value in row.values:
+            key = (row.unit.pk, indicator.pk, row.year, row.month)
+            old = saved.get(key)
+            if old == value:
+                preview.unchanged += 1
+                continue
+            preview.rows.append(EntryRow(row.unit, indicator, row.year, row.month, value))
+            preview.cells.append((row.number, letter))
+            preview.expected[key] = old
+        if len(preview.rows) > before:
+            writing.append(row)
+    return writing
+
+
+def _check_locks(rows: list[CheckedRow], user: AbstractBaseUser, preview) -> None:
+    """Refuses, on its month cell, each row that writes to a month closed to this user."""
+    if locks.bypasses_locks(user) or not rows:
+        return
+    now = timezone.now()
+    today = timezone.localdate(now)
+    reopened = locks.reopened({r.unit for r in rows}, {(r.year, r.month) for r in rows}, now)
+    for row in rows:
+        reason = locks.closed_reason(
+            row.unit, row.year, row.month, today=today, open_by_reopening=reopened
+        )
+        if reason:
+            preview.errors.append(CellError(row.number, preview.columns[MONTH], reason))
