@@ -14,6 +14,19 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def celery_eager(monkeypatch):
+    """Celery tasks run in-process in this test, whatever CELERY_BROKER_URL says.
+
+    Celery reads Django's CELERY_-prefixed names before its own, so both spellings are set.
+    """
+    from config.celery import app
+
+    for name in ("task_always_eager", "task_eager_propagates"):
+        for key in (f"CELERY_{name.upper()}", name):
+            monkeypatch.setitem(app.conf, key, True)
+
+
+@pytest.fixture
 def this_month():
     """(year, month) of today: a month open to everyone's writes."""
     today = timezone.localdate()

@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "simple_history",
     "crispy_forms",
     "crispy_bootstrap5",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "federation",
     "membership",
     "reports",
@@ -156,6 +161,48 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Monthly entries lock this many days after their month ends (DESIGN.md, API.md).
 ENTRY_LOCK_DAYS = envint("ENTRY_LOCK_DAYS", 10)
+
+# The HTTP API (shared/API.md): JSON only, a token or a browser session, every error in one
+# of two shapes (federation.api.errors).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a call without credentials answers 401 with WWW-Authenticate: Token.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "federation.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Hệ thống báo cáo Công đoàn",
+    "DESCRIPTION": (
+        "Units, indicators, targets, monthly entries, progress and half-year reports of the "
+        "union federations, as in API.md. Send `Authorization: Token <token>` (from "
+        "`POST /api/v1/auth/token/`) or use a logged-in browser session. A unit outside the "
+        "caller's scope answers 404; a write its role does not allow answers 403. Every 400 "
+        'answers `{"errors": [{"row", "field", "message"}]}`; other errors `{"detail": "..."}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "federation.models.UnitKind",
+        "SectorEnum": "federation.models.Sector",
+        "PeriodEnum": "federation.models.Period",
+        "AggregationEnum": "federation.models.Aggregation",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStatusEnum": "reports.models.VersionStatus",
+    },
+    # Swagger UI and ReDoc are served from the drf-spectacular-sidecar package: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)

@@ -1,0 +1,280 @@
+"""API views for auth, units, indicators, targets and progress (shared/API.md).
+
+Thin like the pages: parse, find the unit through federation.selectors (so a unit outside the
+caller's scope is a 404), ask the scope whether the role allows the write (else 403), call the
+service with door "api", answer.
+"""
+
+from django import forms
+from django.db import IntegrityError
+from django.db.models import Q
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, parsers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..models import Door, Indicator, Period, Target, Unit, UnitKind
+from ..selectors import Permission
+from .errors import error_responses
+from .serializers import (
+    MAX_ID,
+    IndicatorSerializer,
+    LoginSerializer,
+    ProgressQuerySerializer,
+    ProgressSerializer,
+    TargetSerializer,
+    TokenSerializer,
+    UnitCreateSerializer,
+    UnitSerializer,
+    UnitYearQuerySerializer,
+    parent_ids,
+)
+
+PERIODS = Period.values  # Y, H1, H2: the order targets are listed in
+
+
+def query(serializer_class, request: Request) -> dict:
+    """Validated query parameters; a bad one answers 400 naming it."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class NotFound(APIView):
+    """Any path under /api/v1/ that names no endpoint."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def http_method_not_allowed(self, request: Request, *args, **kwargs):
+        hint = "" if request.path.endswith("/") else " Các địa chỉ của API kết thúc bằng dấu “/”."
+        raise Http404(f"Không có địa chỉ này trong API.{hint}")
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    """Trades a username and password for the user's API token (the same token every time)."""
+
+    parser_classes = [parsers.JSONParser, parsers.FormParser]
+    permission_classes = [AllowAny]
+    serializer_class = LoginSerializer
+
+    @extend_schema(
+        operation_id="auth_token",
+        summary="Get an API token",
+        request=LoginSerializer,
+        responses={200: TokenSerializer, **error_responses(400)},
+        auth=[],
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+class UnitPagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class UnitFilter(filters.FilterSet):
+    parent = IdFilter(
+        method="children_of",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only the direct children of this unit.",
+    )
+    kind = filters.ChoiceFilter(choices=UnitKind.choices, help_text="Only units of this kind.")
+    search = filters.CharFilter(
+        method="matching", help_text="Only units whose code, name or short name contain this."
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["parent", "kind", "search"]
+
+    def children_of(self, queryset, name, value):
+        parent = Unit.objects.filter(pk=value).values("path", "depth").first()
+        if parent is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)
+
+    def matching(self, queryset, name, value):
+        return queryset.filter(
+            Q(code__icontains=value) | Q(name__icontains=value) | Q(short_name__icontains=value)
+        )
+
+
+class UnitList(generics.GenericAPIView):
+    serializer_class = UnitSerializer
+    pagination_class = UnitPagination
+    filterset_class = UnitFilter
+
+    def get_queryset(self):
+        return selectors.units_visible_to(self.request.user).order_by("path")
+
+    @extend_schema(
+        operation_id="units_list",
+        summary="List the units the caller may see",
+        responses={200: UnitSerializer(many=True), **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        units = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = UnitSerializer(units, many=True, context={"parent_ids": parent_ids(units)}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="units_create",
+        summary="Add a unit under a parent (or a new root: superusers only)",
+        request=UnitCreateSerializer,
+        responses={201: UnitSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = UnitCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = self._parent_to_manage(serializer.validated_data["parent"])
+        try:
+            unit = services.unit_create(
+                parent=parent, user=request.user, door=Door.API, **serializer.unit_fields()
+            )
+        except IntegrityError:
+            # Another request took the code between the service's check and the insert.
+            raise ValidationError({"code": "Mã đơn vị đã được dùng."}) from None
+        return Response(unit_data(unit), status=status.HTTP_201_CREATED)
+
+    def _parent_to_manage(self, parent_id: int | None) -> Unit | None:
+        if parent_id is None:
+            if not self.request.user.is_superuser:
+                raise PermissionDenied("Chỉ quản trị hệ thống mới tạo được đơn vị gốc.")
+            return None
+        parent = selectors.unit_for_user_or_404(self.request.user, parent_id)
+        if not selectors.scope_for(self.request.user).allows(parent, Permission.MANAGE):
+            raise PermissionDenied("Vai trò của bạn không được thêm đơn vị vào đơn vị này.")
+        return parent
+
+
+def unit_data(unit: Unit) -> dict:
+    return UnitSerializer(unit, context={"parent_ids": parent_ids([unit])}).data
+
+
+class UnitDetail(APIView):
+    @extend_schema(
+        operation_id="units_retrieve",
+        summary="One unit",
+        responses={200: UnitSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(unit_data(selectors.unit_for_user_or_404(request.user, pk)))
+
+
+# --- indicators --------------------------------------------------------------------------------
+
+
+class IndicatorList(APIView):
+    @extend_schema(
+        operation_id="indicators_list",
+        summary="The indicator catalogue (indicators in use)",
+        responses={200: IndicatorSerializer(many=True), **error_responses(401)},
+    )
+    def get(self, request: Request) -> Response:
+        indicators = Indicator.objects.filter(is_active=True)
+        return Response(IndicatorSerializer(indicators, many=True).data)
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+class TargetList(APIView):
+    @extend_schema(
+        operation_id="targets_list",
+        summary="A unit's targets",
+        parameters=[UnitYearQuerySerializer],
+        responses={200: TargetSerializer(many=True), **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        params = query(UnitYearQuerySerializer, request)
+        unit = selectors.unit_for_user_or_404(request.user, params["unit"])
+        targets = Target.objects.filter(unit=unit).select_related("indicator")
+        if "year" in params:
+            targets = targets.filter(year=params["year"])
+        targets = sorted(
+            targets,
+            key=lambda t: (t.year, t.indicator.position, t.indicator.code, PERIODS.index(t.period)),
+        )
+        return Response(TargetSerializer(targets, many=True).data)
+
+    @extend_schema(
+        operation_id="targets_set",
+        summary="Set a unit's target (a leader of a unit above it)",
+        description="Replaces the target for the same unit, indicator, year and period.",
+        request=TargetSerializer,
+        responses={
+            201: OpenApiResponse(TargetSerializer, description="A new target."),
+            200: OpenApiResponse(TargetSerializer, description="An earlier target replaced."),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TargetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit = selectors.unit_for_user_or_404(request.user, data["unit_id"])
+        if not selectors.scope_for(request.user).allows(unit, Permission.SET_TARGETS):
+            raise PermissionDenied("Chỉ lãnh đạo cấp trên mới giao chỉ tiêu cho đơn vị này.")
+        target, created = services.target_set(
+            unit=unit,
+            indicator=data["indicator"],
+            year=data["year"],
+            period=data["period"],
+            value=data["value"],
+            user=request.user,
+            door=Door.API,
+        )
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(TargetSerializer(target).data, status=answer)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class UnitProgress(APIView):
+    @extend_schema(
+        operation_id="units_progress",
+        summary="Actual against target for every indicator, over a year or half-year",
+        parameters=[ProgressQuerySerializer],
+        responses={200: ProgressSerializer, **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        unit = selectors.unit_for_user_or_404(request.user, pk)
+        params = query(ProgressQuerySerializer, request)
+        through_month = params.get("through_month")
+        try:
+            rows = selectors.progress_for(unit, params["year"], params["period"], through_month)
+        except ValueError as problem:
+            raise ValidationError({"through_month": str(problem)}) from None
+        data = {
+            "unit": unit.pk,
+            "year": params["year"],
+            "period": params["period"],
+            "through_month": through_month,
+            "indicators": rows,
+        }
+        return Response(ProgressSerializer(data).data)
