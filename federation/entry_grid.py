@@ -15,6 +15,8 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
+from membership.selectors import registry_suggestions_for
+
 from . import selectors
 from .formatting import parse_whole_number, vn_number
 from .models import Indicator, MonthlyEntry, Unit, UnitKind
@@ -138,6 +140,8 @@ def registry_suggestions(units: Sequence[Unit], year: int, month: int) -> dict[i
                         found[unit.pk]["new_grassroots_unions"] += 1
                     if dissolved and first <= dissolved <= last:
                         found[unit.pk]["dissolved_grassroots_unions"] += 1
+    for pk, codes in registry_suggestions_for(units, year, month).items():
+        found[pk].update(codes)
     return {pk: dict(codes) for pk, codes in found.items()}
 
 

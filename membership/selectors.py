@@ -7,7 +7,7 @@ unit_for_user_or_404); whether a member's personal data shows is decided here, o
 
 import calendar
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -211,21 +211,27 @@ class MemberCounts:
     on_record: int  # members who had joined by the end of the period, left since or not
 
 
-def member_counts(unit: Unit, start: datetime.date, end: datetime.date) -> MemberCounts:
-    """Counts over the unit's CĐCS, or its whole subtree, for the days start..end: one query."""
+def _counted(start: datetime.date, end: datetime.date) -> dict[str, Count]:
+    """The MemberCounts fields as aggregates over members, for the days start..end."""
     active = Q(joined_on__lte=end) & (Q(left_on__isnull=True) | Q(left_on__gt=end))
     joined = Q(joined_on__gte=start, joined_on__lte=end)
     gone = Q(left_on__gte=start, left_on__lte=end)
-    totals = members_of(unit).aggregate(
-        active=Count("joined_on", filter=active),
-        women=Count("joined_on", filter=active & Q(gender=Gender.FEMALE)),
-        admitted=Count("joined_on", filter=joined),
-        left=Count("joined_on", filter=gone),
-        transferred_in=Count("joined_on", filter=joined & Q(transferred_from__isnull=False)),
-        transferred_out=Count("joined_on", filter=gone & Q(leave_reason=LeaveReason.TRANSFERRED)),
-        on_record=Count("joined_on", filter=Q(joined_on__lte=end)),
-    )
-    return MemberCounts(**totals)
+    return {
+        "active": Count("joined_on", filter=active),
+        "women": Count("joined_on", filter=active & Q(gender=Gender.FEMALE)),
+        "admitted": Count("joined_on", filter=joined),
+        "left": Count("joined_on", filter=gone),
+        "transferred_in": Count("joined_on", filter=joined & Q(transferred_from__isnull=False)),
+        "transferred_out": Count(
+            "joined_on", filter=gone & Q(leave_reason=LeaveReason.TRANSFERRED)
+        ),
+        "on_record": Count("joined_on", filter=Q(joined_on__lte=end)),
+    }
+
+
+def member_counts(unit: Unit, start: datetime.date, end: datetime.date) -> MemberCounts:
+    """Counts over the unit's CĐCS, or its whole subtree, for the days start..end: one query."""
+    return MemberCounts(**members_of(unit).aggregate(**_counted(start, end)))
 
 
 @dataclass(frozen=True)
@@ -282,6 +288,22 @@ def roster_counts(
     )
 
 
+def _month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    start = datetime.date(year, month, 1)
+    return start, start.replace(day=calendar.monthrange(year, month)[1])
+
+
+def _suggested(counts: MemberCounts) -> dict[str, int]:
+    # No member on record by the month's end: the unit keeps no roster, and zeros would mislead.
+    if not counts.on_record:
+        return {}
+    return {
+        "new_members": counts.admitted,
+        "members_left": counts.left,
+        "total_members": counts.active,
+    }
+
+
 def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
     """What the roster says a unit's monthly entry should be, keyed by indicator code.
 
@@ -292,16 +314,31 @@ def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
     Empty when no member of the subtree had joined by the end of the month: the unit keeps no
     roster, and zeros would be wrong suggestions. One query.
     """
-    start = datetime.date(year, month, 1)
-    end = start.replace(day=calendar.monthrange(year, month)[1])
-    counts = member_counts(unit, start, end)
-    if not counts.on_record:
+    return _suggested(member_counts(unit, *_month_bounds(year, month)))
+
+
+def registry_suggestions_for(
+    unions: Iterable[Unit], year: int, month: int
+) -> dict[int, dict[str, int]]:
+    """registry_suggestions for several CĐCS at once, by unit id (the entry grid's rows).
+
+    One query grouped by CĐCS; CĐCS without a roster are left out.
+    """
+    pks = [unit.pk for unit in unions if unit.is_grassroots]
+    if not pks:
         return {}
-    return {
-        "new_members": counts.admitted,
-        "members_left": counts.left,
-        "total_members": counts.active,
-    }
+    rows = (
+        Member.objects.filter(union__in=pks)
+        .values("union_id")
+        .annotate(**_counted(*_month_bounds(year, month)))
+        .order_by()
+    )
+    found = {}
+    for row in rows:
+        union_id = row.pop("union_id")
+        if suggestions := _suggested(MemberCounts(**row)):
+            found[union_id] = suggestions
+    return found
 
 
 # --- export ------------------------------------------------------------------------------------
