@@ -7,6 +7,7 @@ nothing. Nothing here knows what the columns mean: each feature checks its own c
 
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -52,17 +53,23 @@ def read_rows(upload, *, header_rows: int = 1, max_rows: int = MAX_ROWS) -> list
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
         raise ExcelError("Tệp không phải là tệp Excel (.xlsx) hợp lệ.") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number <= header_rows or all(_blank(c) for c in cells):
-                continue
-            if len(rows) == max_rows:
-                raise ExcelError(f"Tệp có quá {max_rows:,} dòng dữ liệu.".replace(",", "."))
-            rows.append(SheetRow(number, tuple(cells)))
-        return rows
+        return _data_rows(workbook, header_rows, max_rows)
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, ValueError):
+        # The sheet's XML is read lazily: a damaged file may fail only here.
+        raise ExcelError("Tệp Excel bị hỏng, không đọc được.") from None
     finally:
         workbook.close()
+
+
+def _data_rows(workbook, header_rows: int, max_rows: int) -> list[SheetRow]:
+    rows = []
+    for number, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+        if number <= header_rows or all(_blank(c) for c in cells):
+            continue
+        if len(rows) == max_rows:
+            raise ExcelError(f"Tệp có quá {max_rows:,} dòng dữ liệu.".replace(",", "."))
+        rows.append(SheetRow(number, tuple(cells)))
+    return rows
 
 
 def _blank(value: Any) -> bool:

@@ -52,3 +52,19 @@ def test_a_stashed_upload_is_read_back_once_confirmed():
 def test_a_forged_token_is_refused():
     with pytest.raises(excel.ExcelError, match="không hợp lệ"):
         excel.open_stash("../../etc/passwd")
+
+
+def test_a_damaged_sheet_inside_a_real_workbook_is_refused_with_a_message():
+    import zipfile
+    from io import BytesIO
+
+    source = zipfile.ZipFile(BytesIO(workbook(["HD01", 10])))
+    damaged = BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data[: len(data) // 2]  # the sheet's XML cut off halfway
+            target.writestr(item, data)
+    with pytest.raises(excel.ExcelError, match="bị hỏng"):
+        excel.read_rows(upload(damaged.getvalue()))
