@@ -4,11 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from federation.admin import HistoryAdmin, take_saved
+from federation.admin import HistoryAdmin, ReadOnlyAdmin, take_saved
 from federation.models import Door
 
 from . import selectors, services
-from .models import Member
+from .models import Member, RosterExport
 
 
 class MemberAdminForm(forms.ModelForm):
@@ -91,3 +91,13 @@ class MemberAdmin(HistoryAdmin):
         obj._change_reason = Door.ADMIN
         obj._history_user = request.user
         super().delete_model(request, obj)
+
+
+@admin.register(RosterExport)
+class RosterExportAdmin(ReadOnlyAdmin):
+    """Who exported which roster, when: written by the export service, only read here."""
+
+    list_display = ["exported_at", "user", "unit", "row_count"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "unit__code", "unit__name"]
+    date_hierarchy = "exported_at"

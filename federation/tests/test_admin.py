@@ -9,11 +9,12 @@ from django.urls import reverse
 from federation import rollup, services
 from federation.models import Door, MonthlyEntry, Role, Rollup, Target, Unit, UnitKind, UnitMove
 from federation.services import EntryRow
+from membership.models import RosterExport
 from membership.tests.factories import MemberFactory
 
 from .factories import UserFactory, indicator
 
-READ_ONLY_MODELS = {Rollup, UnitMove}
+READ_ONLY_MODELS = {Rollup, UnitMove, RosterExport}
 
 
 def url(model, view: str, *args) -> str:
