@@ -22,10 +22,9 @@ from .completeness import STATUS_LABELS as DATA_LABELS
 from .completeness import Status as DataStatus
 from .forms import ProgressQuery
 from .models import Aggregation, Indicator, MonthCompletion, Period, Rollup, Target, Unit
-from .selectors import IndicatorProgress, percent_of, period_months, progress_for
 
 # progress_for's own rule for adding up months, so these figures cannot drift from its.
-from .selectors import _aggregate as aggregate_months  # noqa: I001
+from .selectors import IndicatorProgress, aggregate_months, percent_of, period_months, progress_for
 
 MonthFigures = dict[int, tuple[int, int]]  # month -> (total, entries)
 
@@ -166,9 +165,11 @@ class IndicatorRow:
 
 def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[IndicatorRow]:
     """The unit's progress for the period and for the same period a year earlier."""
-    months = (query.year, query.period, query.through_month)
-    now = progress_for(unit, *months)
-    before = {p.indicator.pk: p for p in progress_for(unit, query.year - 1, *months[1:])}
+    now = progress_for(unit, query.year, query.period, query.through_month)
+    before = {
+        p.indicator.pk: p
+        for p in progress_for(unit, query.year - 1, query.period, query.through_month)
+    }
     return [
         IndicatorRow(
             figure(p.indicator, p.actual, p.target, p.target_period, query, today),

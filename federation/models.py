@@ -61,6 +61,9 @@ class Unit(MP_Node):
     class Meta:
         verbose_name = "đơn vị"
         verbose_name_plural = "đơn vị"
+        # Children of a unit are found by (depth, path prefix): without this index a federation's
+        # children page scans every unit of the country.
+        indexes = [models.Index(fields=["depth", "path"], name="unit_depth_path")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(workforce_female__isnull=True)

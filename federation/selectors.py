@@ -201,7 +201,7 @@ def progress_for(
 
     result = []
     for indicator in indicators:
-        actual = _aggregate(indicator, by_month.get(indicator.pk, {}))
+        actual = aggregate_months(indicator, by_month.get(indicator.pk, {}))
         target_period = next(
             (p for p in (period, Period.YEAR) if (indicator.pk, p) in targets), None
         )
@@ -212,8 +212,10 @@ def progress_for(
     return result
 
 
-def _aggregate(indicator: Indicator, months: dict[int, tuple[int, int]]) -> int:
-    """Sums flows over the months; takes a stock's latest month that has any entry."""
+def aggregate_months(indicator: Indicator, months: dict[int, tuple[int, int]]) -> int:
+    """A figure over some months of roll-up rows ({month: (total, entries)}), by the indicator's
+    rule: flows add up; a stock takes its latest month that has any entry. Every reader of the
+    roll-up (progress, dashboards, reports) uses this one rule."""
     if indicator.aggregation == Aggregation.LAST:
         reported = [month for month, (_, entries) in months.items() if entries > 0]
         return months[max(reported)][0] if reported else 0

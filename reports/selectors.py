@@ -13,18 +13,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from federation.models import Indicator, Period, Rollup, Target, Unit, UnitKind
+
+# progress_for's own rule for adding up months (sum, or a stock's last month with data).
 from federation.selectors import (
     IndicatorProgress,
     Permission,
+    aggregate_months,
     percent_of,
     period_months,
     progress_for,
     scope_for,
     units_where,
 )
-
-# progress_for's own rule for adding up months (sum, or a stock's last month with data).
-from federation.selectors import _aggregate as aggregate_months
 
 from .models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 

@@ -4,13 +4,14 @@ Anyone who sees the unit sees the targets; saving needs the right to set targets
 (a leader or admin of the unit or above), else 403.
 """
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,63 +54,82 @@ def _grid_url(unit: Unit, query: ProgressQuery, page: int = 1, indicator: str = 
     return f"{reverse('unit_targets', args=[unit.pk])}?{urlencode(params)}"
 
 
+@dataclass
+class GridPage:
+    """The page of the target grid a request is about, and whether the user may save it."""
+
+    grid: grids.TargetGrid
+    page: Page
+    only: str  # the one indicator shown, or "" for all
+    may_set: bool
+
+    @classmethod
+    def load(cls, user, unit: Unit, query: ProgressQuery, params: QueryDict) -> "GridPage":
+        grid = grids.grid_for(unit, query.year, query.period)
+        # One indicator at a time, when asked: easier on a phone, and for a long list of units.
+        only = grid.only(params.get("indicator", ""))
+        per_page = grids.rows_per_page(grid.indicators)
+        page = Paginator(grid.children, per_page).get_page(params.get("page"))
+        return cls(grid, page, only, _may_set(user, grid.children))
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def targets(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user_or_404(request.user, pk)
     if request.method == "POST":
-        query = _posted_query(request)
-        if query is None:
-            return HttpResponseBadRequest("Thiếu hoặc sai năm, kỳ giao chỉ tiêu.")
-    else:
-        query, problems = _query(request, request.GET)
-        for problem in problems:
-            messages.warning(request, problem)
-    grid = grids.grid_for(unit, query.year, query.period)
-    source = request.POST if request.method == "POST" else request.GET
-    # One indicator at a time, when asked: easier on a phone, and for a long list of units.
-    only = grid.only(source.get("indicator", ""))
-    page = Paginator(grid.children, grids.rows_per_page(grid.indicators)).get_page(
-        source.get("page")
+        return _save_grid(request, unit)
+    query, problems = _query(request, request.GET)
+    for problem in problems:
+        messages.warning(request, problem)
+    sheet = GridPage.load(request.user, unit, query, request.GET)
+    shown, copied = dict(sheet.grid.values), set()
+    if request.GET.get("copy") == "1" and sheet.may_set:
+        copied = _copy_last_year(request, sheet.grid.children, query, shown)
+    form = grids.TargetGridForm(grid=sheet.grid, units=sheet.page.object_list, shown=shown)
+    return _render_grid(request, unit, query, sheet, form, shown, copied)
+
+
+def _save_grid(request: HttpRequest, unit: Unit) -> HttpResponse:
+    """Saves the page's cells all at once, or shows them again with the reasons beside them."""
+    query = _posted_query(request)
+    if query is None:
+        return HttpResponseBadRequest("Thiếu hoặc sai năm, kỳ giao chỉ tiêu.")
+    sheet = GridPage.load(request.user, unit, query, request.POST)
+    if not sheet.may_set:
+        raise PermissionDenied("Chỉ lãnh đạo cấp trên mới giao chỉ tiêu cho đơn vị này.")
+    grid = sheet.grid
+    form = grids.TargetGridForm(
+        request.POST, grid=grid, units=sheet.page.object_list, shown=grid.values
     )
-    may_set = _may_set(request.user, grid.children)
-    shown, copied = dict(grid.values), set()
+    if not form.is_valid():
+        typed = {(c.unit.pk, c.indicator.pk): c.value for c in form.changed_cells}
+        return _render_grid(request, unit, query, sheet, form, {**grid.values, **typed}, set())
+    count = grids.targets_save(
+        cells=form.changed_cells,
+        year=query.year,
+        period=query.period,
+        user=request.user,
+        door=Door.PAGE,
+    )
+    messages.success(request, _saved_message(count, query))
+    return redirect(_grid_url(unit, query, sheet.page.number, sheet.only))
 
-    if request.method == "POST":
-        if not may_set:
-            raise PermissionDenied("Chỉ lãnh đạo cấp trên mới giao chỉ tiêu cho đơn vị này.")
-        form = grids.TargetGridForm(
-            request.POST, grid=grid, units=page.object_list, shown=grid.values
-        )
-        if form.is_valid():
-            count = grids.targets_save(
-                cells=form.changed_cells,
-                year=query.year,
-                period=query.period,
-                user=request.user,
-                door=Door.PAGE,
-            )
-            messages.success(request, _saved_message(count, query))
-            return redirect(_grid_url(unit, query, page.number, only))
-        shown.update({(c.unit.pk, c.indicator.pk): c.value for c in form.changed_cells})
-    else:
-        if request.GET.get("copy") == "1" and may_set:
-            copied = _copy_last_year(request, grid.children, query, shown)
-        form = grids.TargetGridForm(grid=grid, units=page.object_list, shown=shown)
 
+def _render_grid(request, unit, query, sheet: GridPage, form, shown, copied) -> HttpResponse:
     context = {
         "unit": unit,
         "query": query,
         "ancestors": ancestors_shown(request.user, unit),
         "periods": Period.choices,
-        "grid": grid,
+        "grid": sheet.grid,
         "form": form,
-        "page": page,
-        "may_set": may_set,
+        "page": sheet.page,
+        "may_set": sheet.may_set,
         "copied": copied,
-        "only": only,
+        "only": sheet.only,
         "all_indicators": grids.active_indicators(),
-        "allocations": grid.allocations(shown, page.object_list),
+        "allocations": sheet.grid.allocations(shown, sheet.page.object_list),
     }
     return render(request, "federation/targets.html", context)
 
