@@ -5,8 +5,6 @@ columns are the active indicators. Each cell shows the unit's own value with the
 and the same month last year beside it, and what the registers suggest.
 """
 
-import calendar
-import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from membership.selectors import registry_suggestions_for
 
 from . import selectors
 from .formatting import parse_whole_number, vn_number
+from .locks import month_bounds
 from .models import Indicator, MonthlyEntry, Unit, UnitKind
 from .services import EntryKey, EntryRow
 
@@ -122,8 +121,7 @@ def registry_suggestions(units: Sequence[Unit], year: int, month: int) -> dict[i
     Grassroots unions founded or dissolved in the month below a federation; the member roster's
     admissions, departures and totals where the roster app provides them.
     """
-    first = datetime.date(year, month, 1)
-    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    first, last = month_bounds(year, month)
     federations = [u for u in units if not u.is_grassroots]
     found: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if federations:

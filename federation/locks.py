@@ -16,9 +16,15 @@ from .models import MonthReopening, Unit
 from .rollup import ancestor_paths
 
 
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    """The first and the last day of a month."""
+    first = datetime.date(year, month, 1)
+    return first, first.replace(day=calendar.monthrange(year, month)[1])
+
+
 def deadline(year: int, month: int) -> datetime.date:
     """The last day on which a month's figures may be written."""
-    last_day = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    _, last_day = month_bounds(year, month)
     return last_day + datetime.timedelta(days=settings.ENTRY_LOCK_DAYS)
 
 

@@ -5,7 +5,6 @@ unit_for_user_or_404); whether a member's personal data shows is decided here, o
 `personal_data_visible`.
 """
 
-import calendar
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from federation import excel
 from federation.formatting import vn_number
+from federation.locks import month_bounds
 from federation.models import Unit, UnitKind
 from federation.selectors import Permission, percent_of, scope_for, units_where
 
@@ -288,11 +288,6 @@ def roster_counts(
     )
 
 
-def _month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
-    start = datetime.date(year, month, 1)
-    return start, start.replace(day=calendar.monthrange(year, month)[1])
-
-
 def _suggested(counts: MemberCounts) -> dict[str, int]:
     # No member on record by the month's end: the unit keeps no roster, and zeros would mislead.
     if not counts.on_record:
@@ -314,7 +309,7 @@ def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
     Empty when no member of the subtree had joined by the end of the month: the unit keeps no
     roster, and zeros would be wrong suggestions. One query.
     """
-    return _suggested(member_counts(unit, *_month_bounds(year, month)))
+    return _suggested(member_counts(unit, *month_bounds(year, month)))
 
 
 def registry_suggestions_for(
@@ -330,7 +325,7 @@ def registry_suggestions_for(
     rows = (
         Member.objects.filter(union__in=pks)
         .values("union_id")
-        .annotate(**_counted(*_month_bounds(year, month)))
+        .annotate(**_counted(*month_bounds(year, month)))
         .order_by()
     )
     found = {}
