@@ -26,6 +26,20 @@ def celery_eager(monkeypatch):
             monkeypatch.setitem(app.conf, key, True)
 
 
+@pytest.fixture(params=["arrays", "orm"])
+def write_path(request, monkeypatch):
+    """Runs a test once per way of writing batches: array statements (PostgreSQL) and the ORM.
+
+    Production runs the first; SQLite under `make run` the second; CI checks both on PostgreSQL.
+    """
+    from federation import sql
+
+    if request.param == "arrays" and not sql.has_arrays():
+        pytest.skip("array statements need PostgreSQL")
+    monkeypatch.setattr(sql, "has_arrays", lambda: request.param == "arrays")
+    return request.param
+
+
 @pytest.fixture
 def this_month():
     """(year, month) of today: a month open to everyone's writes."""

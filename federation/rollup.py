@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 
+from . import sql
 from .models import MonthlyEntry, Rollup, Unit
 
 # (unit_id, indicator_id, year, month)
@@ -57,6 +58,44 @@ def spread_to_ancestors(
             row.total += delta.total
             row.entries += delta.entries
     return deltas
+
+
+def add(changes: Iterable[tuple[Unit, int, int, int, Delta]]) -> None:
+    """Adds each (unit, indicator_id, year, month, delta) change to the unit's roll-up rows and
+    to those of all its ancestors.
+
+    On PostgreSQL the changes travel as arrays and the database finds the ancestors itself (the
+    prefixes of the unit's path), sums and upserts them in one statement; elsewhere the ancestors
+    are found here and the sums written by `apply`.
+    """
+    changes = [change for change in changes if change[-1]]
+    if not changes:
+        return
+    if not sql.has_arrays():
+        apply(spread_to_ancestors(changes))
+        return
+    columns = zip(
+        *((unit.pk, i, y, m, d.total, d.entries) for unit, i, y, m, d in changes), strict=True
+    )
+    rollup, unit = Rollup._meta.db_table, Unit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {rollup} AS stored (unit_id, indicator_id, year, month, total, entries) "
+            "SELECT ancestor.id, change.indicator_id, change.year, change.month, "
+            "SUM(change.total), SUM(change.entries) "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::smallint[], "
+            "%s::bigint[], %s::integer[]) "
+            "AS change(unit_id, indicator_id, year, month, total, entries) "
+            f"JOIN {unit} AS changed ON changed.id = change.unit_id "
+            "CROSS JOIN LATERAL generate_series(1, changed.depth) AS level(depth) "
+            f"JOIN {unit} AS ancestor ON ancestor.path = left(changed.path, level.depth * %s) "
+            "GROUP BY 1, 2, 3, 4 HAVING SUM(change.total) <> 0 OR SUM(change.entries) <> 0 "
+            # Sorted, as in apply, so that concurrent writers lock rows in the same order.
+            "ORDER BY 1, 2, 3, 4 "
+            "ON CONFLICT (unit_id, indicator_id, year, month) DO UPDATE SET "
+            "total = stored.total + EXCLUDED.total, entries = stored.entries + EXCLUDED.entries",
+            [*map(sql.int_array, columns), Unit.steplen],
+        )
 
 
 def apply(deltas: Mapping[RollupKey, Delta]) -> None:

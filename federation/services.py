@@ -7,15 +7,16 @@ door it came through as the change reason) and the roll-up update commit togethe
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import locks, rollup
+from . import entry_writes, locks, rollup
+from .entry_writes import EntryKey
 from .models import (
     Door,
     Indicator,
@@ -205,10 +206,6 @@ def target_set(
 # --- monthly entries ---------------------------------------------------------------------------
 
 
-# (unit_id, indicator_id, year, month)
-EntryKey = tuple[int, int, int, int]
-
-
 @dataclass(frozen=True)
 class EntryRow:
     """One monthly value to save; `value` None removes the entry."""
@@ -219,7 +216,7 @@ class EntryRow:
     month: int
     value: int | None
 
-    @property
+    @cached_property
     def key(self) -> EntryKey:
         return (self.unit.pk, self.indicator.pk, self.year, self.month)
 
@@ -296,25 +293,33 @@ def _closed_month_errors(rows: Sequence[EntryRow]) -> list[RowError]:
 
 def _stale(
     rows: Sequence[EntryRow],
-    existing: dict[EntryKey, MonthlyEntry],
+    existing: Mapping[EntryKey, tuple[int, int]],
     expected: Mapping[EntryKey, int | None],
 ) -> list[Conflict]:
-    conflicts = []
+    changed = []
     for index, row in enumerate(rows):
         if row.key not in expected:
             continue
-        entry = existing.get(row.key)
-        current = entry.value if entry else None
+        pk, current = existing.get(row.key, (None, None))
         if current != expected[row.key]:
-            conflicts.append(
-                Conflict(
-                    index,
-                    expected[row.key],
-                    current,
-                    entry.entered_by if entry else None,
-                    entry.updated_at if entry else None,
-                )
+            changed.append((index, row.key, pk, current))
+    if not changed:
+        return []
+    by_pk = MonthlyEntry.objects.select_related("entered_by").in_bulk(
+        [pk for *_, pk, _ in changed if pk is not None]
+    )
+    conflicts = []
+    for index, key, pk, current in changed:
+        entry = by_pk.get(pk)
+        conflicts.append(
+            Conflict(
+                index,
+                expected[key],
+                current,
+                entry.entered_by if entry else None,
+                entry.updated_at if entry else None,
             )
+        )
     return conflicts
 
 
@@ -340,67 +345,40 @@ def entries_save(
     if not rows:
         return 0
 
-    existing = {
-        (e.unit_id, e.indicator_id, e.year, e.month): e
-        for e in MonthlyEntry.objects.select_for_update(of=("self",))
-        .select_related("entered_by")
-        .filter(
-            unit__in={r.unit.pk for r in rows},
-            indicator__in={r.indicator.pk for r in rows},
-            year__in={r.year for r in rows},
-            month__in={r.month for r in rows},
-        )
-    }
+    # (id, value) of the stored entries, locked until the end of the transaction.
+    keys = zip(*(row.key for row in rows), strict=True)
+    units, indicators, years, months = (set(part) for part in keys)
+    stored = (
+        MonthlyEntry.objects.select_for_update()
+        .filter(unit__in=units, indicator__in=indicators, year__in=years, month__in=months)
+        .values_list("pk", "unit_id", "indicator_id", "year", "month", "value")
+    )
+    existing = {(u, i, y, m): (pk, value) for pk, u, i, y, m, value in stored}
     if expected is not None and (conflicts := _stale(rows, existing, expected)):
         raise StaleEntries(conflicts)
 
-    now = timezone.now()
-    created, updated, deleted, changes = [], [], [], []
+    writes, changes = entry_writes.EntryChanges(), []
     for row in rows:
-        entry = existing.get(row.key)
-        where = (row.unit, row.indicator.pk, row.year, row.month)
-        if entry is None and row.value is not None:
-            created.append(
-                MonthlyEntry(
-                    unit=row.unit,
-                    indicator=row.indicator,
-                    year=row.year,
-                    month=row.month,
-                    value=row.value,
-                    entered_by=user,
-                )
-            )
-            changes.append((*where, rollup.Delta(row.value, 1)))
-        elif entry is not None and row.value is None:
-            deleted.append(entry)
-            changes.append((*where, rollup.Delta(-entry.value, -1)))
-        elif entry is not None and entry.value != row.value:
-            changes.append((*where, rollup.Delta(row.value - entry.value, 0)))
-            entry.value, entry.entered_by, entry.updated_at = row.value, user, now
-            updated.append(entry)
+        pk, old = existing.get(row.key, (None, None))
+        if pk is None and row.value is not None:
+            writes.created.append((row.key, row.value))
+            delta = rollup.Delta(row.value, 1)
+        elif pk is not None and row.value is None:
+            writes.deleted.append(pk)
+            delta = rollup.Delta(-old, -1)
+        elif pk is not None and old != row.value:
+            writes.updated.append((pk, row.value))
+            delta = rollup.Delta(row.value - old, 0)
+        else:
+            continue
+        changes.append((row.unit, row.key[1], row.year, row.month, delta))
 
-    _write_entries(created, updated, deleted, user=user, door=door)
-    rollup.apply(rollup.spread_to_ancestors(changes))
+    try:
+        entry_writes.write(writes, user=user, door=door)
+    except entry_writes.DuplicateEntry:
+        raise StaleEntries([]) from None
+    rollup.add(changes)
     return len(rows)
-
-
-def _write_entries(created, updated, deleted, *, user, door) -> None:
-    audit = {"default_user": user, "default_change_reason": door}
-    if created:
-        try:
-            # A savepoint, so that a row someone else inserted meanwhile fails only this step.
-            with transaction.atomic():
-                bulk_create_with_history(created, MonthlyEntry, batch_size=1000, **audit)
-        except IntegrityError:
-            raise StaleEntries([]) from None
-    if updated:
-        bulk_update_with_history(
-            updated, MonthlyEntry, ["value", "entered_by", "updated_at"], batch_size=1000, **audit
-        )
-    for entry in deleted:
-        entry._change_reason = door
-        entry._history_user = user
-        entry.delete()
 
 
 def entry_upsert(

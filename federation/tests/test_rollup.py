@@ -106,7 +106,7 @@ def run(operation, indicators):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=operations)
-def test_rollup_equals_brute_force_after_any_writes_deletes_and_moves(ops):
+def test_rollup_equals_brute_force_after_any_writes_deletes_and_moves(write_path, ops):
     with transaction.atomic():
         root = UnitFactory(kind=UnitKind.PROVINCIAL_FEDERATION)
         district = UnitFactory(parent=root)
