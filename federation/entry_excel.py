@@ -13,8 +13,6 @@ which enforces every rule again inside its transaction.
 
 import datetime
 import hashlib
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -278,9 +276,6 @@ def _cells_of(invalid: RowsInvalid, preview: ImportPreview) -> list[CellError]:
 
 # --- reading the file --------------------------------------------------------------------------
 
-# What openpyxl raises part-way through a sheet whose XML or compressed data is damaged.
-_DAMAGED = (SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError)
-
 
 def _read_sheet(upload) -> tuple[SheetRow, list[SheetRow]]:
     """The header row and the data rows of the first sheet."""
@@ -293,10 +288,6 @@ def _read_sheet(upload) -> tuple[SheetRow, list[SheetRow]]:
                 f"Tệp có quá {vn_number(excel.MAX_ROWS)} dòng số liệu. Hãy chia thành nhiều tệp."
             ) from None
         raise
-    except _DAMAGED:
-        raise ExcelError(
-            "Tệp Excel bị hỏng, không đọc được. Hãy lưu lại tệp rồi thử lại."
-        ) from None
     if not rows or rows[0].number != 1:
         raise ExcelError(
             f"Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề («{CODE}», «{NAME}», "
@@ -498,8 +489,9 @@ def _diff(checked: list[CheckedRow], preview: ImportPreview) -> list[CheckedRow]
     writing = []
     for row in checked:
         before = len(preview.rows)
+        unit_id = row.unit.pk
         for letter, indicator, value in row.values:
-            key = (row.unit.pk, indicator.pk, row.year, row.month)
+            key = (unit_id, indicator.pk, row.year, row.month)
             old = saved.get(key)
             if old == value:
                 preview.unchanged += 1

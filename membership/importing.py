@@ -6,11 +6,9 @@ services.members_import runs the same check again inside its transaction before 
 
 import datetime
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 
@@ -94,16 +92,9 @@ def template_sheet() -> excel.Sheet:
 
 def read_member_rows(upload) -> list[MemberRow]:
     """The member rows of an uploaded list; ExcelError for a file that cannot be used at all."""
-    try:
-        sheet_rows = excel.read_rows(
-            upload, header_rows=0, max_rows=excel.MAX_ROWS + HEADER_SEARCH_ROWS
-        )
-    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError):
-        # read_rows vets the file when opening it; a sheet whose XML breaks off half way only
-        # fails while its rows are read.
-        raise excel.ExcelError(
-            "Tệp Excel bị hỏng, không đọc được; hãy lưu lại tệp rồi thử lại."
-        ) from None
+    sheet_rows = excel.read_rows(
+        upload, header_rows=0, max_rows=excel.MAX_ROWS + HEADER_SEARCH_ROWS
+    )
     header_index, columns = _find_header(sheet_rows[:HEADER_SEARCH_ROWS])
     data = sheet_rows[header_index + 1 :]
     if not data:

@@ -1,8 +1,10 @@
+import datetime
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
+from python_calamine import PasswordError
 
 from federation import excel
 
@@ -68,3 +70,24 @@ def test_a_damaged_sheet_inside_a_real_workbook_is_refused_with_a_message():
             target.writestr(item, data)
     with pytest.raises(excel.ExcelError, match="bị hỏng"):
         excel.read_rows(upload(damaged.getvalue()))
+
+
+def test_cells_come_back_as_typed_whole_numbers_as_int_and_empty_text_as_none():
+    born = datetime.date(1990, 5, 17)
+    data = workbook(["HD01", 2.5], ["HD02", 2026.0], ["HD03", born], ["HD04", ""], ["HD05", "07"])
+    assert [row.cells for row in excel.read_rows(upload(data))] == [
+        ("HD01", 2.5),
+        ("HD02", 2026),
+        ("HD03", born),
+        ("HD04", None),
+        ("HD05", "07"),
+    ]
+
+
+def test_a_workbook_with_a_password_is_refused_with_what_to_do(monkeypatch):
+    def locked(upload):
+        raise PasswordError("Workbook is encrypted")
+
+    monkeypatch.setattr(excel.CalamineWorkbook, "from_filelike", locked)
+    with pytest.raises(excel.ExcelError, match="có mật khẩu"):
+        excel.read_rows(upload(workbook(["HD01", 10])))
