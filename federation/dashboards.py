@@ -165,10 +165,13 @@ class IndicatorRow:
 
 def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[IndicatorRow]:
     """The unit's progress for the period and for the same period a year earlier."""
-    now = progress_for(unit, query.year, query.period, query.through_month)
+    indicators = list(Indicator.objects.filter(is_active=True))
+    now = progress_for(unit, query.year, query.period, query.through_month, indicators=indicators)
     before = {
         p.indicator.pk: p
-        for p in progress_for(unit, query.year - 1, query.period, query.through_month)
+        for p in progress_for(
+            unit, query.year - 1, query.period, query.through_month, indicators=indicators
+        )
     }
     return [
         IndicatorRow(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils.numberformat import format as number_format
 
 MISSING = "—"
+_SWAP_SEPARATORS = str.maketrans(",.", ".,")
 
 
 def vn_number(value: int | float | Decimal | None) -> str:
@@ -19,6 +20,14 @@ def vn_number(value: int | float | Decimal | None) -> str:
     if isinstance(value, float):
         # str() keeps the short form (0.1), where Decimal(0.1) would spell out the binary fraction.
         value = Decimal(str(value))
+    # A table writes hundreds of numbers: Python's own grouping, where it writes what Django's
+    # number_format would, is several times quicker.
+    if type(value) is int:
+        return f"{value:,}".replace(",", ".")
+    if isinstance(value, Decimal) and value.is_finite():
+        _, digits, exponent = value.as_tuple()
+        if abs(exponent) + len(digits) <= 200:  # beyond, number_format writes an exponent
+            return f"{value:,f}".translate(_SWAP_SEPARATORS)
     return number_format(
         value, decimal_sep=",", grouping=3, thousand_sep=".", force_grouping=True, use_l10n=False
     )

@@ -103,11 +103,10 @@ def child_row(children, query, period_params: str, row, main: Figure, rest) -> S
 
 
 @register.simple_tag
-def sort_head(link, unit, css: str = "") -> SafeString:
+def sort_head(link, children, css: str = "") -> SafeString:
     """A sortable column's title (a views.dashboard.SortLink): a link, and htmx for the table."""
     params = escape(link.params)
-    page = reverse("unit_dashboard", args=[unit.pk])
-    table = reverse("unit_dashboard_children", args=[unit.pk])
+    page, table = escape(children.link_url), escape(children.table_url)
     order = "descending" if link.descending else "ascending"
     aria = f' aria-sort="{order}"' if link.active else ""
     caret = ""

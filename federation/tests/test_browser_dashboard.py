@@ -4,6 +4,7 @@ district's and to a CĐCS's, sorts and exports a table on the way."""
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from federation import services
 from federation.models import Period
@@ -49,21 +50,35 @@ def test_city_leader_drills_from_the_city_to_a_grassroots_union_and_exports_a_ta
     page, tree = browser_page, h1_2022
     log_in(page, "hn_leader")
 
-    page.goto(f"{reverse('unit_dashboard', args=[tree['city'].pk])}?year=2022&period=H1")
+    city_url = f"{reverse('unit_dashboard', args=[tree['city'].pk])}?year=2022&period=H1"
+    history = page.evaluate("history.length")
+    page.goto(city_url)
     main = page.locator("main")
     assert "Theo dõi thực hiện chỉ tiêu" in main.inner_text()
     page.wait_for_function("() => window.Chart && Chart.getChart('trend-monthly') !== undefined")
 
+    # The children's table comes after the page, into it, without a new address.
     children = page.locator("#dashboard-children")
+    expect(children.locator("tbody tr")).to_have_count(3)
+    assert page.evaluate("history.length") == history + 1
+    assert page.url.endswith(city_url)
     children.get_by_role("link", name="LĐLĐ huyện Hoài Đức").click()
     page.wait_for_url(f"**/units/{tree['hoai_duc'].pk}/dashboard/?year=2022&period=H1")
     assert "310/512 — đạt 60,5%" in main.inner_text()
 
     rows = page.locator("#dashboard-children tbody tr")
+    expect(rows).to_have_count(2)
     assert rows.first.inner_text().startswith("1")
     page.locator("#dashboard-children th").get_by_role("link", name="Thực hiện").click()
     page.wait_for_url("**sort=actual**")
     assert tree["hd_1"].display_name in rows.first.inner_text()
+    page.locator("#dashboard-children th").get_by_role("link", name="Thực hiện").click()
+    page.wait_for_url("**sort=actual&dir=asc**")
+    expect(rows.first).to_contain_text(tree["hd_2"].display_name)
+    # The pushed address, opened again, loads the table in that order.
+    page.reload()
+    expect(page.locator("#dashboard-children th[aria-sort=ascending]")).to_have_text("Thực hiện")
+    assert tree["hd_2"].display_name in rows.first.inner_text()
 
     with page.expect_download() as download:
         page.locator("#dashboard-children").get_by_role("link", name="Tải Excel").click()
@@ -71,9 +86,9 @@ def test_city_leader_drills_from_the_city_to_a_grassroots_union_and_exports_a_ta
     download.value.save_as(saved)
     assert saved.name == "don-vi-truc-thuoc-hd-H1-2022.xlsx"
     sheet = [list(r) for r in load_workbook(saved).active.iter_rows(values_only=True)]
-    assert [r[:7] for r in sheet[1:]] == [
-        [1, "HD01", tree["hd_1"].name, 200, 150, 133.3, "Đạt"],
+    assert [r[:7] for r in sheet[1:]] == [  # in the table's order: the smaller figure first
         [2, "HD02", tree["hd_2"].name, 110, 212, 51.9, "Đúng tiến độ"],
+        [1, "HD01", tree["hd_1"].name, 200, 150, 133.3, "Đạt"],
     ]
 
     page.locator("#dashboard-children").get_by_role("link", name=tree["hd_1"].display_name).click()

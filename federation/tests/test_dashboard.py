@@ -16,6 +16,8 @@ from federation.dashboards import Status
 from federation.forms import ProgressQuery, ProgressQueryForm
 from federation.models import Aggregation, Indicator, MonthlyEntry, Period, Rollup, Target, Unit
 from federation.services import EntryRow
+from federation.views import dashboard as dashboard_views
+from federation.views.dashboard import LAZY_TABLE_ID
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
@@ -24,6 +26,14 @@ TODAY = datetime.date(2026, 11, 24)
 
 def get(client, name, unit, *args, **params):
     return client.get(reverse(name, args=[unit.pk, *args]), params)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def children_table(client, unit, **params):
+    """The children table as htmx fetches it into the dashboard."""
+    return client.get(reverse("unit_dashboard_children", args=[unit.pk]), params, headers=HTMX)
 
 
 def text(response) -> str:
@@ -123,7 +133,7 @@ def test_children_figures_equal_progress_for_and_the_entries(
     months = selectors.period_months(period, through_month)
     for name in ("city", "hoai_duc"):
         params = {"year": 2022, "period": period, "through_month": through_month or ""}
-        table = get(client, "unit_dashboard", figures[name], **params).context["children"].table
+        table = children_table(client, figures[name], **params).context["children"].table
         assert {r.unit for r in table.rows} == set(Unit.objects.get_children(figures[name]))
         for row in table.rows:
             expected = {
@@ -267,7 +277,7 @@ def test_lower_is_better_indicators_and_figures_without_target_get_no_status(db)
 def test_children_are_ranked_by_percent_and_link_to_their_dashboards(client, figures, city_leader):
     client.force_login(city_leader)
 
-    response = get(client, "unit_dashboard", figures["city"], year=2022, period="H1")
+    response = children_table(client, figures["city"], year=2022, period="H1")
 
     rows = response.context["children"].page.object_list
     assert [(r.unit.code, r.rank) for r in rows] == [("HD", 1), ("ML", 2), ("GD", None)]
@@ -284,7 +294,7 @@ def test_children_without_any_target_are_ranked_by_their_figures(client, figures
     )
     client.force_login(city_leader)
 
-    response = get(client, "unit_dashboard", figures["me_linh"], year=2022, period="H1")
+    response = children_table(client, figures["me_linh"], year=2022, period="H1")
 
     children = response.context["children"]
     assert [i.code for i in children.table.indicators] == ["new_members"]  # those with figures
@@ -323,14 +333,8 @@ def test_the_children_table_sorts_by_any_column(
 ):
     client.force_login(city_leader)
 
-    response = get(
-        client,
-        "unit_dashboard_children",
-        figures["city"],
-        year=2022,
-        period="H1",
-        sort=sort,
-        dir=direction,
+    response = children_table(
+        client, figures["city"], year=2022, period="H1", sort=sort, dir=direction
     )
 
     assert [r.unit.code for r in response.context["children"].page.object_list] == codes
@@ -343,12 +347,111 @@ def test_the_children_partial_is_404_for_a_unit_without_children(client, figures
     assert get(client, "unit_dashboard_children", figures["hd_1"]).status_code == 404
 
 
+# --- the table, loaded after the page ----------------------------------------------------------
+
+
+def test_the_page_loads_its_children_table_afterwards_with_its_own_query_string(
+    client, figures, city_leader
+):
+    client.force_login(city_leader)
+    params = {"year": 2022, "period": "H1", "sort": "actual", "dir": "asc", "page": 1}
+
+    response = get(client, "unit_dashboard", figures["city"], **params)
+
+    page = text(response)
+    table_url = reverse("unit_dashboard_children", args=[figures["city"].pk])
+    query = "year=2022&amp;period=H1&amp;sort=actual&amp;dir=asc&amp;page=1"
+    assert f'id="{LAZY_TABLE_ID}"' in page
+    assert f'hx-get="{table_url}?{query}" hx-trigger="load"' in page
+    assert "Đang tải bảng xếp hạng đơn vị trực thuộc…" in page
+    assert f'<noscript><a href="{table_url}?{query}">' in page
+    assert "children" not in response.context
+    assert "LĐLĐ huyện Mê Linh" not in page  # no row of the table yet
+
+
+def test_the_table_loaded_into_the_page_keeps_its_sort_and_pushes_no_address(
+    client, figures, city_leader
+):
+    client.force_login(city_leader)
+    params = {"year": 2022, "period": "H1", "sort": "actual", "dir": "asc"}
+    loading = {**HTMX, "HX-Trigger": LAZY_TABLE_ID}
+
+    loaded = client.get(
+        reverse("unit_dashboard_children", args=[figures["city"].pk]), params, headers=loading
+    )
+    sorted_again = children_table(client, figures["city"], **params)
+
+    assert [r.unit.code for r in loaded.context["children"].page.object_list] == ["GD", "ML", "HD"]
+    assert "HX-Push-Url" not in loaded  # the address is the page's already
+    dashboard_url = reverse("unit_dashboard", args=[figures["city"].pk])
+    assert sorted_again["HX-Push-Url"] == f"{dashboard_url}?year=2022&period=H1&sort=actual&dir=asc"
+    # Opened in a new tab, a sort link shows the whole dashboard, sorted.
+    assert f'href="{dashboard_url}?year=2022&amp;period=H1&amp;sort=actual&amp;dir=desc"' in text(
+        loaded
+    )
+
+
+def test_the_table_loaded_into_the_page_shows_the_pages_page(
+    client, figures, city_leader, monkeypatch
+):
+    monkeypatch.setattr(dashboard_views, "CHILDREN_PER_PAGE", 2)
+    client.force_login(city_leader)
+    params = {"year": 2022, "period": "H1", "page": 2}
+    table_url = reverse("unit_dashboard_children", args=[figures["city"].pk])
+    assert f"{table_url}?year=2022&amp;period=H1&amp;page=2" in text(
+        get(client, "unit_dashboard", figures["city"], **params)
+    )
+
+    loaded = client.get(table_url, params, headers={**HTMX, "HX-Trigger": LAZY_TABLE_ID})
+
+    children = loaded.context["children"]
+    assert children.page.number == 2
+    assert [r.unit.code for r in children.page.object_list] == ["GD"]  # third by rank: none
+    assert "Trang 2/2" in text(loaded)
+
+
+def test_without_javascript_the_table_is_a_page_whose_links_stay_on_it(
+    client, figures, city_leader
+):
+    client.force_login(city_leader)
+
+    response = get(client, "unit_dashboard_children", figures["city"], year=2022, period="H1")
+
+    page = text(response)
+    table_url = reverse("unit_dashboard_children", args=[figures["city"].pk])
+    dashboard_url = reverse("unit_dashboard", args=[figures["city"].pk])
+    assert "<html" in page and "<h1" in page
+    assert 'aria-current="page">Đơn vị trực thuộc' in page
+    assert f'href="{table_url}?year=2022&amp;period=H1&amp;sort=actual&amp;dir=desc"' in page
+    assert f'href="{dashboard_url}?year=2022&amp;period=H1"' in page
+    assert [r.unit.code for r in response.context["children"].page.object_list] == [
+        "HD",
+        "ML",
+        "GD",
+    ]
+    assert "HX-Push-Url" not in response
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_children_table_is_404_outside_the_users_subtree_however_it_is_asked(
+    client, figures, district_staff
+):
+    client.force_login(district_staff)
+    asked = [{}, HTMX, {**HTMX, "HX-Trigger": LAZY_TABLE_ID}]
+
+    for unit in ("city", "me_linh", "education"):
+        url = reverse("unit_dashboard_children", args=[figures[unit].pk])
+        for headers in asked:
+            assert client.get(url, headers=headers).status_code == 404
+    assert children_table(client, figures["hoai_duc"]).status_code == 200
+
+
 def test_each_child_shows_whether_its_month_is_entered(client, figures, city_leader):
     services.month_complete(unit=figures["me_linh"], year=2022, month=5, user=None)
     client.force_login(city_leader)
 
     table = (
-        get(client, "unit_dashboard", figures["city"], year=2022, period="H1", through_month=5)
+        children_table(client, figures["city"], year=2022, period="H1", through_month=5)
         .context["children"]
         .table
     )
@@ -489,9 +592,10 @@ def test_staff_of_one_district_get_404_on_another_districts_dashboard(
 
 
 def test_dashboards_need_a_login(client, figures):
-    response = get(client, "unit_dashboard", figures["hoai_duc"])
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    for name in ("unit_dashboard", "unit_dashboard_children"):
+        response = get(client, name, figures["hoai_duc"])
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 def test_breadcrumbs_link_only_the_ancestors_the_user_may_see(client, figures, district_staff):
@@ -554,9 +658,11 @@ def big_tree(db):
     return city
 
 
-def count_queries(client, unit) -> int:
+def count_queries(client, name, unit, **headers) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = get(client, "unit_dashboard", unit, year=2022, period="H1")
+        response = client.get(
+            reverse(name, args=[unit.pk]), {"year": 2022, "period": "H1"}, headers=headers
+        )
     assert response.status_code == 200
     return len(queries)
 
@@ -569,15 +675,29 @@ def test_the_dashboard_costs_the_same_queries_on_a_tree_of_thousands(
     district = Unit.objects.get(code="Q00001")
     union = Unit.objects.filter(path__startswith=district.path, depth=district.depth + 1).first()
 
-    with django_assert_max_num_queries(21):
-        response = get(client, "unit_dashboard", big_tree, year=2022, period="H1")
-    assert len(response.context["children"].table.rows) == 30
-    with django_assert_max_num_queries(21):
-        get(client, "unit_dashboard", district, year=2022, period="H1")
-    with django_assert_max_num_queries(21):
-        get(client, "unit_dashboard", union, year=2022, period="H1")
+    for unit in (big_tree, district, union):
+        with django_assert_max_num_queries(12):
+            get(client, "unit_dashboard", unit, year=2022, period="H1")
+    for unit, children in ((big_tree, 30), (district, 100)):
+        with django_assert_max_num_queries(12):
+            response = children_table(client, unit, year=2022, period="H1")
+        assert len(response.context["children"].table.rows) == children
     # The same figures and targets on a tree a thousand times smaller: the same queries.
-    assert count_queries(client, big_tree) == count_queries(client, figures["city"])
+    for name in ("unit_dashboard", "unit_dashboard_children"):
+        assert count_queries(client, name, big_tree, **HTMX) == count_queries(
+            client, name, figures["city"], **HTMX
+        )
+
+
+def test_the_page_at_the_top_of_a_tree_costs_no_more_queries_than_at_a_grassroots_union(
+    client, big_tree
+):
+    """The children's table, the one part that grows with the level, comes after the page."""
+    client.force_login(UserFactory(is_superuser=True))
+    union = Unit.objects.filter(depth=big_tree.depth + 2).first()
+
+    city = count_queries(client, "unit_dashboard", big_tree)
+    assert city <= count_queries(client, "unit_dashboard", union)
 
 
 # --- the period form ---------------------------------------------------------------------------
@@ -637,7 +757,8 @@ def test_a_new_grassroots_union_has_a_dashboard_without_children(client, tree, d
     response = get(client, "unit_dashboard", union)
 
     assert response.status_code == 200
-    assert response.context["children"] is None
+    assert "Đơn vị trực thuộc" not in text(response)
+    assert reverse("unit_dashboard_children", args=[union.pk]) not in text(response)
     assert "chưa giao chỉ tiêu" in text(response)
 
 
@@ -645,7 +766,7 @@ def test_names_in_the_children_table_are_escaped(client, tree, district_staff):
     GrassrootsFactory(parent=tree["hoai_duc"], code="HD<9>", name="Công đoàn <script>x()</script>")
     client.force_login(district_staff)
 
-    page = text(get(client, "unit_dashboard", tree["hoai_duc"]))
+    page = text(children_table(client, tree["hoai_duc"]))
 
     assert "<script>x()" not in page
     assert "Công đoàn &lt;script&gt;x()&lt;/script&gt;" in page

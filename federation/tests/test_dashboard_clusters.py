@@ -10,6 +10,8 @@ from federation.models import EmulationCluster, Period
 
 from .factories import GrassrootsFactory, UnitFactory, indicator
 
+HTMX = {"HX-Request": "true"}
+
 
 def clusters_url(unit):
     return reverse("unit_clusters", args=[unit.pk])
@@ -180,10 +182,10 @@ def test_the_dashboard_ranks_units_within_each_cluster(client, tree, five_distri
         owner=tree["city"], name="Cụm 2", members=[d["ML"], d["TX"], d["CG"]], user=None
     )
     client.force_login(city_leader)
-    url = reverse("unit_dashboard", args=[tree["city"].pk])
+    url = reverse("unit_dashboard_children", args=[tree["city"].pk])
 
-    overall = client.get(url, {"year": 2022, "period": "Y"})
-    by_cluster = client.get(url, {"year": 2022, "period": "Y", "group": "cluster"})
+    overall = client.get(url, {"year": 2022, "period": "Y"}, headers=HTMX)
+    by_cluster = client.get(url, {"year": 2022, "period": "Y", "group": "cluster"}, headers=HTMX)
 
     ranks = [(r.unit.code, r.rank) for r in overall.context["children"].page.object_list]
     assert ranks[:5] == [("HD", 1), ("CG", 2), ("BD", 3), ("TX", 4), ("ML", 5)]
@@ -222,7 +224,9 @@ def test_the_cluster_export_carries_the_cluster_and_the_rank_in_it(
 def test_without_clusters_the_grouping_is_not_offered(client, tree, five_districts, city_leader):
     client.force_login(city_leader)
     response = client.get(
-        reverse("unit_dashboard", args=[tree["city"].pk]), {"year": 2022, "group": "cluster"}
+        reverse("unit_dashboard_children", args=[tree["city"].pk]),
+        {"year": 2022, "group": "cluster"},
+        headers=HTMX,
     )
     assert not response.context["children"].by_cluster
     assert 'name="group"' not in response.content.decode()

@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 import pytest
+from django.utils.numberformat import format as number_format
 
-from federation.formatting import parse_whole_number
+from federation.formatting import parse_whole_number, vn_number
 
 
 @pytest.mark.parametrize(
@@ -39,3 +40,27 @@ def test_numbers_are_read_as_people_type_them(typed, number):
 def test_anything_else_is_refused_with_a_reason(typed, reason):
     with pytest.raises(ValueError, match=reason):
         parse_whole_number(typed)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        7,
+        -1000,
+        8558063,
+        10**18,
+        Decimal("0"),
+        Decimal("-0.5"),
+        Decimal("60.5"),
+        Decimal("1234.50"),
+        Decimal("1E+3"),
+        Decimal("-1234567.891"),
+        Decimal("1E-250"),  # past Django's cut-off for writing the digits out
+    ],
+)
+def test_vn_number_writes_what_djangos_number_format_would(value):
+    expected = number_format(
+        value, decimal_sep=",", grouping=3, thousand_sep=".", force_grouping=True, use_l10n=False
+    )
+    assert vn_number(value) == expected

@@ -57,6 +57,23 @@ class TestScope:
             "HD02",
         }
 
+    def test_a_role_on_a_unit_or_above_it_sets_the_targets_of_all_its_children(
+        self, tree, district_leader, district_staff, city_leader, superuser
+    ):
+        union_leader = UserFactory(role_on=tree["hd_1"], role_on__role="leader")
+        for user in (district_leader, district_staff, city_leader, superuser, union_leader):
+            scope = selectors.scope_for(user)
+            for parent in ("city", "hoai_duc", "me_linh"):
+                children = Unit.objects.get_children(tree[parent])
+                each = all(scope.allows(c, Permission.SET_TARGETS) for c in children)
+                assert scope.allows_below(tree[parent], Permission.SET_TARGETS) == each
+        assert selectors.scope_for(district_leader).allows_below(
+            tree["hoai_duc"], Permission.SET_TARGETS
+        )
+        assert not selectors.scope_for(union_leader).allows_below(
+            tree["hoai_duc"], Permission.SET_TARGETS
+        )
+
     def test_staff_enter_data_but_set_no_targets_and_manage_nothing(self, tree, district_staff):
         scope = selectors.scope_for(district_staff)
         assert scope.allows(tree["hd_1"], Permission.ENTER_DATA)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,16 +37,20 @@ def ancestors_shown(user, unit: Unit) -> list[tuple[Unit, bool]]:
     return [(a, scope.allows(a, Permission.VIEW)) for a in selectors.unit_ancestors(unit)]
 
 
+# The dashboard's placeholder for the children table: htmx names it in HX-Trigger when it loads.
+LAZY_TABLE_ID = "dashboard-children-loading"
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's figures and trend. Its children's table, which costs as much again at a
+    province or the confederation, is loaded after the page (`dashboard_children`)."""
     unit = selectors.unit_for_user_or_404(request.user, pk)
     today = timezone.localdate()
     query = _query(request, today)
     rows = dashboards.indicator_rows(unit, query, today)
-    indicators = [r.indicator for r in rows]
-    children = _children_view(request, unit, query, today, indicators) if unit.numchild else None
-    trend = dashboards.trend(unit, query.year, indicators, today)
+    trend = dashboards.trend(unit, query.year, [r.indicator for r in rows], today)
     context = {
         "unit": unit,
         "query": query,
@@ -56,8 +61,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "chart_first": next((r.indicator.code for r in rows if r.figure.target), None),
         "trend": {"year": query.year, "series": trend},
-        "children": children,
-        "can_set_targets": children is not None and _may_set_targets(request.user, children.table),
+        # The table loads with the page's own query string: its sort, page and ranking.
+        "children_params": request.GET.urlencode(),
+        "lazy_table_id": LAZY_TABLE_ID,
+        "can_set_targets": bool(unit.numchild)
+        and selectors.scope_for(request.user).allows_below(unit, Permission.SET_TARGETS),
     }
     return render(request, "federation/dashboard.html", context)
 
@@ -65,31 +73,32 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def dashboard_children(request: HttpRequest, pk: int) -> HttpResponse:
-    """The children table alone, for htmx: sorting, paging and ranking without a page load."""
+    """The children table: for htmx, alone (loading it into the dashboard, sorting, paging,
+    ranking); otherwise as a page of its own, where the dashboard's link leads without JavaScript.
+    """
     unit = selectors.unit_for_user_or_404(request.user, pk)
     if not unit.numchild:
         raise Http404("Đơn vị không có đơn vị trực thuộc.")
     today = timezone.localdate()
     query = ProgressQueryForm(request.GET, today=today).query
-    children = _children_view(request, unit, query, today)
-    response = render(
-        request,
-        "federation/_dashboard_children.html",
-        {
-            "unit": unit,
-            "query": query,
-            "period_params": urlencode(query.as_params()),
-            "children": children,
-        },
-    )
-    response["HX-Push-Url"] = f"{reverse('unit_dashboard', args=[unit.pk])}?{children.params}"
+    htmx = bool(request.headers.get("HX-Request"))
+    children = _children_view(request, unit, query, today, links_to_table=not htmx)
+    context = {
+        "unit": unit,
+        "query": query,
+        "period_params": urlencode(query.as_params()),
+        "children": children,
+    }
+    if htmx:
+        response = render(request, "federation/_dashboard_children.html", context)
+        # A sort or a page is an address to come back to; the table arriving with the page is not.
+        if request.headers.get("HX-Trigger") != LAZY_TABLE_ID:
+            response["HX-Push-Url"] = f"{children.page_url}?{children.params}"
+    else:
+        context["ancestors"] = ancestors_shown(request.user, unit)
+        response = render(request, "federation/dashboard_children.html", context)
+    patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _may_set_targets(user, table: ChildrenTable) -> bool:
-    scope = selectors.scope_for(user)
-    units = [r.unit for r in table.rows]
-    return bool(units) and all(scope.allows(u, Permission.SET_TARGETS) for u in units)
 
 
 # --- the children table ------------------------------------------------------------------------
@@ -113,6 +122,9 @@ class ChildrenView:
     page: Page
     links: dict[str, SortLink]
     params: str  # the query string of the table as shown
+    page_url: str  # the dashboard the table belongs to
+    table_url: str  # the table alone, which htmx loads
+    link_url: str  # where the table's plain links (without JavaScript) go: one of those two
 
     @property
     def data_title(self) -> str:
@@ -150,6 +162,7 @@ def _children_view(
     today: date,
     indicators: list[Indicator] | None = None,
     paginate: bool = True,
+    links_to_table: bool = False,
 ) -> ChildrenView:
     table = dashboards.children_table(unit, query, today, indicators)
     indicator = table.indicator(request.GET.get("rank_by"))
@@ -173,8 +186,19 @@ def _children_view(
     per_page = CHILDREN_PER_PAGE if paginate else max(1, len(rows))
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     links = _sort_links(request.GET, sort, descending)
+    page_url = reverse("unit_dashboard", args=[unit.pk])
+    table_url = reverse("unit_dashboard_children", args=[unit.pk])
     return ChildrenView(
-        table, indicator, by_cluster, bool(names), page, links, request.GET.urlencode()
+        table,
+        indicator,
+        by_cluster,
+        bool(names),
+        page,
+        links,
+        request.GET.urlencode(),
+        page_url,
+        table_url,
+        table_url if links_to_table else page_url,
     )
 
 
