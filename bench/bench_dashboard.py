@@ -1,18 +1,22 @@
 """How long a progress dashboard takes at the root of a national tree, and at a CĐCS.
 
-    python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--depth-index]
+    python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--reuse]
+                                    [--depth-index]
 
-Builds, in a throwaway PostgreSQL database (dropped at the end unless --keep), a tree the size of
-the confederation: a root, 63 provinces, 700 districts and 100,000 CĐCS, with 24 months of
-monthly entries for three indicators (a flow, a stock, an amount of money) on every CĐCS and
-year / H1 targets on every unit. Then it times the dashboard view through Django's test Client,
-which is server time with no network, and prints the medians at the root, a province, a district
-and a CĐCS.
+Builds, in a throwaway PostgreSQL database (dropped at the end unless --keep; --reuse times a kept
+one again without the 2-3 minutes of building it), a tree the size of the confederation: a root,
+63 provinces, 700 districts and 100,000 CĐCS, with 24 months of monthly entries for three
+indicators (a flow, a stock, an amount of money) on every CĐCS and year / H1 targets on every
+unit. Then it times, through Django's test Client (server time with no network), the dashboard
+page and the children's table the page loads after itself with htmx, and prints both medians at
+the root, a province, a district and a CĐCS (which has no table), with the page's ratio root /
+CĐCS.
 
 The data goes in with SQL, not through entries_save, which would take hours for 7 million rows:
 units by COPY with their materialized paths computed here (treebeard: steplen 4, alphabet 0-9A-Z),
 entries and targets by INSERT … SELECT, and the roll-up computed from the entries level by level,
-deepest first (a unit's rows are its own entries plus its children's rows), merged with the
+deepest first (a unit's rows are its own entries plus its children's totals; a CĐCS keeps no
+rows, its totals are its entries), merged with the
 same INSERT … ON CONFLICT DO UPDATE that federation.rollup.apply uses. A small tree is built the
 same way first and checked with federation.rollup.find_drift, so the big roll-up comes from SQL
 shown to agree with the entries; a few units of the big one are then checked by brute force.
@@ -26,6 +30,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 
@@ -33,6 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
 INDICATORS = ("new_members", "total_members", "union_fees_collected")
 PROVINCES, DISTRICTS = 63, 700
+
+
+class Timing(NamedTuple):
+    median: float  # ms
+    p90: float
+    cpu: float  # median CPU time of this process, ms
+    queries: int
 
 
 def configure(database_url: str) -> None:
@@ -134,7 +146,8 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
         """,
         {"codes": list(INDICATORS)},
     )
-    # Deepest level first: a unit's rows are its own entries, plus its children's rows added in.
+    # Deepest level first: a unit's rows are its own entries, plus its children's totals added
+    # in; a CĐCS has no rows, the MonthlyTotal view reads its entries.
     for depth in (4, 3, 2, 1):
         cursor.execute(
             """
@@ -142,6 +155,7 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
             SELECT e.unit_id, e.indicator_id, e.year, e.month, e.value, 1
             FROM federation_monthlyentry e
             JOIN federation_unit u ON u.id = e.unit_id AND u.depth = %(depth)s
+            WHERE u.kind <> 'grassroots_union'
             """,
             {"depth": depth},
         )
@@ -149,7 +163,7 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
             """
             INSERT INTO federation_rollup (unit_id, indicator_id, year, month, total, entries)
             SELECT p.id, r.indicator_id, r.year, r.month, SUM(r.total), SUM(r.entries)
-            FROM federation_rollup r
+            FROM federation_monthly_total r
             JOIN federation_unit c ON c.id = r.unit_id AND c.depth = %(depth)s + 1
             JOIN federation_unit p ON p.path = substr(c.path, 1, %(prefix)s)
             GROUP BY p.id, r.indicator_id, r.year, r.month
@@ -192,27 +206,39 @@ def last_24_months(today: datetime.date) -> list[tuple[int, int]]:
 # --- timing ------------------------------------------------------------------------------------
 
 
-def time_dashboard(client, unit, year: int, runs: int) -> tuple[float, float, float, int]:
+def time_view(client, url: str, params: dict, runs: int, headers: dict) -> Timing:
     """Median and 90th percentile of the server time in ms, median CPU time of this process
     (steadier than the clock on a busy machine), and the number of queries."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
 
-    url = reverse("unit_dashboard", args=[unit.pk])
-    params = {"year": year, "period": "Y"}
     for _ in range(3):
-        assert client.get(url, params).status_code == 200
+        assert client.get(url, params, headers=headers).status_code == 200
     times, cpu = [], []
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
-        client.get(url, params)
+        client.get(url, params, headers=headers)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
-        client.get(url, params)
+        client.get(url, params, headers=headers)
     p90 = statistics.quantiles(times, n=10)[-1]
-    return statistics.median(times), p90, statistics.median(cpu), len(queries)
+    return Timing(statistics.median(times), p90, statistics.median(cpu), len(queries))
+
+
+def time_dashboard(client, unit, year: int, runs: int) -> tuple[Timing, Timing | None]:
+    """The page, then its children's table as the page's htmx request asks for it."""
+    from django.urls import reverse
+
+    from federation.views.dashboard import LAZY_TABLE_ID
+
+    params = {"year": year, "period": "Y"}
+    page = time_view(client, reverse("unit_dashboard", args=[unit.pk]), params, runs, {})
+    if not unit.numchild:
+        return page, None
+    url = reverse("unit_dashboard_children", args=[unit.pk])
+    htmx = {"HX-Request": "true", "HX-Trigger": LAZY_TABLE_ID}
+    return page, time_view(client, url, params, runs, htmx)
 
 
 def main() -> None:
@@ -222,6 +248,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--reuse", action="store_true", help="time the database a run with --keep left, as it is"
+    )
+    parser.add_argument(
         "--depth-index",
         action="store_true",
         help="time again with an index on Unit (depth, path), proposed but not in the schema",
@@ -229,7 +258,8 @@ def main() -> None:
     args = parser.parse_args()
 
     configure(args.database_url)
-    recreate_database(args.database_url)
+    if not args.reuse:
+        recreate_database(args.database_url)
     try:
         run(args)
     finally:
@@ -250,15 +280,50 @@ def run(args) -> None:
     from django.db import connection
     from django.test import Client
 
-    from federation import rollup, services
-    from federation.models import Indicator, MonthlyEntry, Rollup, Unit
+    from federation import services
+    from federation.models import Indicator, Unit
 
     call_command("migrate", verbosity=0)
     months = last_24_months(datetime.date.today())
     # Django keeps its connection in autocommit: each statement below commits on its own.
     connection.ensure_connection()
-    raw = connection.connection
-    cursor = raw.cursor()
+    cursor = connection.connection.cursor()
+    if args.reuse:
+        print(f"Dùng lại cơ sở dữ liệu đã dựng: {Unit.objects.count():,} đơn vị.")
+    else:
+        build_checked(cursor, connection.connection, args.unions, months)
+
+    root = Unit.objects.get(depth=1)
+    province = Unit.objects.filter(depth=2).order_by("path").first()
+    district = Unit.objects.filter(depth=3, path__startswith=province.path).order_by("path").first()
+    union = Unit.objects.filter(depth=4, path__startswith=district.path).order_by("path").first()
+    spot_check(cursor, [root, province, district, union], Indicator.objects.get(code="new_members"))
+
+    user = get_user_model().objects.filter(username="bench_leader").first()
+    if user is None:
+        user = get_user_model().objects.create_user("bench_leader", password="bench-only-123")
+    services.role_grant(user=user, unit=root, role="leader")
+    client = Client()
+    client.force_login(user)
+
+    levels = [("Gốc (TLĐ)", root), ("Tỉnh", province), ("Huyện", district), ("CĐCS", union)]
+    report(levels, client, months[-1][0], args.runs, "lược đồ hiện tại")
+    if args.depth_index:
+        # Finding a unit's children filters on depth and a path prefix; at the root the prefix
+        # matches the whole tree, so without this index PostgreSQL reads every unit.
+        cursor.execute(
+            "CREATE INDEX IF NOT EXISTS bench_unit_depth_path "
+            "ON federation_unit (depth, path varchar_pattern_ops)"
+        )
+        cursor.execute("ANALYZE federation_unit")
+        report(levels, client, months[-1][0], args.runs, "thêm chỉ mục Unit (depth, path)")
+
+
+def build_checked(cursor, raw, unions: int, months: list) -> None:
+    """The small tree, checked against federation.rollup.find_drift, then the big one."""
+    from federation import rollup
+    from federation.models import MonthlyEntry, Rollup, Unit
+
     cursor.execute("SET synchronous_commit TO off")
     cursor.execute("SET work_mem TO '256MB'")
     # Throwaway data: the big tables skip the write-ahead log while they fill (reads are alike).
@@ -277,7 +342,7 @@ def run(args) -> None:
         "federation_unit RESTART IDENTITY CASCADE"
     )
 
-    build(cursor, raw, unions=args.unions, provinces=PROVINCES, districts=DISTRICTS, months=months)
+    build(cursor, raw, unions=unions, provinces=PROVINCES, districts=DISTRICTS, months=months)
     cursor.execute("VACUUM ANALYZE")
     took = time.perf_counter() - started
     print(
@@ -285,29 +350,6 @@ def run(args) -> None:
         f"{MonthlyEntry.objects.count():,} số liệu tháng, "
         f"{Rollup.objects.count():,} dòng tổng hợp trong {took:.0f} s."
     )
-
-    root = Unit.objects.get(depth=1)
-    province = Unit.objects.filter(depth=2).order_by("path").first()
-    district = Unit.objects.filter(depth=3, path__startswith=province.path).order_by("path").first()
-    union = Unit.objects.filter(depth=4, path__startswith=district.path).order_by("path").first()
-    spot_check(cursor, [root, province, district], Indicator.objects.get(code="new_members"))
-
-    user = get_user_model().objects.create_user("bench_leader", password="bench-only-123")
-    services.role_grant(user=user, unit=root, role="leader")
-    client = Client()
-    client.force_login(user)
-
-    levels = [("Gốc (TLĐ)", root), ("Tỉnh", province), ("Huyện", district), ("CĐCS", union)]
-    report(levels, client, months[-1][0], args.runs, "lược đồ hiện tại")
-    if args.depth_index:
-        # Finding a unit's children filters on depth and a path prefix; at the root the prefix
-        # matches the whole tree, so without this index PostgreSQL reads every unit.
-        cursor.execute(
-            "CREATE INDEX bench_unit_depth_path "
-            "ON federation_unit (depth, path varchar_pattern_ops)"
-        )
-        cursor.execute("ANALYZE federation_unit")
-        report(levels, client, months[-1][0], args.runs, "thêm chỉ mục Unit (depth, path)")
 
 
 def spot_check(cursor, units, indicator) -> None:
@@ -320,7 +362,7 @@ def spot_check(cursor, units, indicator) -> None:
                 JOIN federation_unit u ON u.id = e.unit_id
                 WHERE u.path LIKE %(path)s AND e.indicator_id = r.indicator_id
                   AND e.year = r.year AND e.month = r.month)
-            FROM federation_rollup r
+            FROM federation_monthly_total r
             WHERE r.unit_id = %(unit)s AND r.indicator_id = %(indicator)s
             ORDER BY r.year DESC, r.month DESC LIMIT 2
             """,
@@ -334,20 +376,27 @@ def spot_check(cursor, units, indicator) -> None:
 
 def report(levels, client, year: int, runs: int, title: str) -> None:
     rows = [(label, unit, *time_dashboard(client, unit, year, runs)) for label, unit in levels]
-    print(f"\nTrang theo dõi tiến độ, cả năm {year}, {runs} lần mỗi đơn vị, {title}:")
+    print(f"\nTheo dõi tiến độ, cả năm {year}, {runs} lần mỗi đơn vị, {title}:")
+    print(f"{'':<35}{'Trang':-^40}  {'Bảng đơn vị trực thuộc (htmx)':-^34}")
     print(
         f"{'Cấp':<11}{'Mã':<13}{'Trực thuộc':>11}{'Trung vị':>11}{'P90':>10}"
-        f"{'CPU':>10}{'Truy vấn':>10}"
+        f"{'CPU':>10}{'Truy vấn':>9}  {'Trung vị':>11}{'P90':>10}{'Truy vấn':>13}"
     )
-    for label, unit, median, p90, cpu, queries in rows:
-        print(
-            f"{label:<11}{unit.code:<13}{unit.numchild:>11,}{median:>9.1f}ms{p90:>8.1f}ms"
-            f"{cpu:>8.1f}ms{queries:>10}"
+    for label, unit, page, table in rows:
+        line = (
+            f"{label:<11}{unit.code:<13}{unit.numchild:>11,}{page.median:>9.1f}ms"
+            f"{page.p90:>8.1f}ms{page.cpu:>8.1f}ms{page.queries:>9}  "
         )
-    (root, leaf), (root_cpu, leaf_cpu) = (rows[0][2], rows[-1][2]), (rows[0][4], rows[-1][4])
+        if table:
+            line += f"{table.median:>9.1f}ms{table.p90:>8.1f}ms{table.queries:>13}"
+        else:
+            line += f"{'—':>11}{'—':>10}{'—':>13}"
+        print(line)
+    root, leaf = rows[0][2], rows[-1][2]
     print(
-        f"Gốc / CĐCS: {root / leaf:.2f} theo thời gian, {root_cpu / leaf_cpu:.2f} theo CPU "
-        f"(mục tiêu ≤ 1,5); gốc {root:.1f} ms (mục tiêu < 50 ms)."
+        f"Trang gốc / trang CĐCS: {root.median / leaf.median:.2f} theo thời gian, "
+        f"{root.cpu / leaf.cpu:.2f} theo CPU (mục tiêu ≤ 1,5); "
+        f"trang gốc {root.median:.1f} ms (mục tiêu < 50 ms)."
     )
 
 

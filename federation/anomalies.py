@@ -55,15 +55,21 @@ def unusual_values(rows: Sequence[EntryRow]) -> list[Unusual]:
     for index, row in enumerate(rows):
         if row.value is None:
             continue
-        months = history.get((row.unit.pk, row.indicator.pk), {})
-        here = _index(row.year, row.month)
-        found.extend(Unusual(index, message) for message in _checks(row, months, here))
+        unit_id, indicator_id, year, month = row.key
+        months = history.get((unit_id, indicator_id), {})
+        found.extend(
+            Unusual(index, message) for message in _checks(row, months, _index(year, month))
+        )
     return found
 
 
 def _checks(row: EntryRow, months: dict[int, int], here: int) -> list[str]:
     messages = []
-    past = [v for m, v in months.items() if here - HISTORY_MONTHS <= m < here]
+    past = (
+        [v for m, v in months.items() if here - HISTORY_MONTHS <= m < here]
+        if len(months) >= MIN_HISTORY
+        else []
+    )
     if len(past) >= MIN_HISTORY:
         usual = statistics.median(past)
         usual = int(usual) if usual == int(usual) else round(usual, 1)

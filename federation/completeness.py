@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .models import MonthCompletion, Rollup, Unit
+from .models import MonthCompletion, MonthlyTotal, Unit
 
 
 class Status:
@@ -67,9 +67,9 @@ def month_completeness(unit: Unit, year: int, month: int) -> Completeness:
     """
     children = list(children_of(unit))
     with_data = set(
-        Rollup.objects.filter(unit__in=children, year=year, month=month, entries__gt=0).values_list(
-            "unit_id", flat=True
-        )
+        MonthlyTotal.objects.filter(
+            unit__in=children, year=year, month=month, entries__gt=0
+        ).values_list("unit_id", flat=True)
     )
     marks = {
         c.unit_id: c

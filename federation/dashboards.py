@@ -21,7 +21,7 @@ from django.db.models import Sum
 from .completeness import STATUS_LABELS as DATA_LABELS
 from .completeness import Status as DataStatus
 from .forms import ProgressQuery
-from .models import Aggregation, Indicator, MonthCompletion, Period, Rollup, Target, Unit
+from .models import Aggregation, Indicator, MonthCompletion, MonthlyTotal, Period, Target, Unit
 
 # progress_for's own rule for adding up months, so these figures cannot drift from its.
 from .selectors import IndicatorProgress, aggregate_months, percent_of, period_months, progress_for
@@ -280,7 +280,7 @@ def _children_actuals(
     reported month, so its monthly rows come back for progress_for's own rule to pick from:
     one query for each kind present.
     """
-    rows = Rollup.objects.filter(
+    rows = MonthlyTotal.objects.filter(
         unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
     )
     flows = [i.pk for i in indicators if i.aggregation != Aggregation.LAST]
@@ -319,7 +319,7 @@ def children_completeness(ids: list[int], year: int, month: int) -> dict[int, st
     else "entering" once its subtree has any figure for the month. Read here for children
     already loaded, by their ids.
     """
-    entered = Rollup.objects.filter(unit__in=ids, year=year, month=month, entries__gt=0)
+    entered = MonthlyTotal.objects.filter(unit__in=ids, year=year, month=month, entries__gt=0)
     marked = MonthCompletion.objects.filter(unit__in=ids, year=year, month=month)
     status = dict.fromkeys(entered.values_list("unit_id", flat=True), DataStatus.ENTERING)
     status.update(dict.fromkeys(marked.values_list("unit_id", flat=True), DataStatus.COMPLETE))
@@ -398,7 +398,7 @@ def trend(unit: Unit, year: int, indicators: Iterable[Indicator], today: date) -
     come are None so the lines stop at today.
     """
     by_month: dict[tuple[int, int], MonthFigures] = defaultdict(dict)
-    for indicator_id, y, month, total, entries in Rollup.objects.filter(
+    for indicator_id, y, month, total, entries in MonthlyTotal.objects.filter(
         unit=unit, year__in=[year - 1, year]
     ).values_list("indicator_id", "year", "month", "total", "entries"):
         by_month[(indicator_id, y)][month] = (total, entries)

@@ -60,16 +60,27 @@ def _write_with_arrays(changes: EntryChanges, *, user, door, now) -> None:
     audit = {"user_id": user.pk if user else None, "door": door, "now": now}
     with connection.cursor() as cursor:
         if changes.created:
-            keys, values = zip(*changes.created, strict=True)
-            units, indicators, years, months = map(sql.int_array, zip(*keys, strict=True))
+            created = changes.created
             cursor.execute(
                 statements["created"],
-                {**audit, "units": units, "indicators": indicators, "years": years,
-                 "months": months, "values": sql.int_array(values)},
-            )  # fmt: skip
+                {
+                    **audit,
+                    **{
+                        name: sql.int_array([key[part] for key, _ in created])
+                        for part, name in enumerate(("units", "indicators", "years", "months"))
+                    },
+                    "values": sql.int_array([value for _, value in created]),
+                },
+            )
         if changes.updated:
-            ids, values = map(sql.int_array, zip(*changes.updated, strict=True))
-            cursor.execute(statements["updated"], {**audit, "ids": ids, "values": values})
+            cursor.execute(
+                statements["updated"],
+                {
+                    **audit,
+                    "ids": sql.int_array([pk for pk, _ in changes.updated]),
+                    "values": sql.int_array([value for _, value in changes.updated]),
+                },
+            )
         if changes.deleted:
             cursor.execute(statements["deleted"], {**audit, "ids": sql.int_array(changes.deleted)})
 

@@ -212,15 +212,28 @@ class Target(models.Model):
 class MonthlyEntry(models.Model):
     """The value a unit reported for itself for one indicator and month (not its subtree's)."""
 
+    # No index of their own: the unique key (unit, indicator, year, month) leads with the unit,
+    # and nothing looks entries up by indicator alone. Each index costs every import's rows.
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="entries", verbose_name="đơn vị"
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name="đơn vị",
+        db_index=False,
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.PROTECT, related_name="entries", verbose_name="chỉ tiêu"
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name="chỉ tiêu",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
     month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
     value = models.PositiveBigIntegerField("số liệu")
+    # Who last wrote the value, for the stale-form message; the audit rows hold every writer.
+    # Not checked by the database (Django still nulls it when a user is deleted): a 150.000-value
+    # import would otherwise re-check the same user at commit once per value.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -228,11 +241,14 @@ class MonthlyEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name="người nhập",
+        db_constraint=False,
     )
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
-    history = HistoricalRecords()
+    # The history page reads a unit's records and an entry's earlier ones (by unit and by id);
+    # the audit's user is not checked by the database either, for the same reason.
+    history = HistoricalRecords(no_db_index=["indicator", "entered_by"], user_db_constraint=False)
 
     class Meta:
         verbose_name = "số liệu tháng"
@@ -256,13 +272,29 @@ class Rollup(models.Model):
     Kept current in the same transaction as every entry write and subtree move (see rollup.py),
     so a figure for the confederation costs the same single indexed read as one for a CĐCS.
     `entries` counts the entries summed, so "last value" indicators know which months have data.
+    A CĐCS has no rows here: nothing is below it, so its figures are its entries (see
+    MonthlyTotal).
+
+    Derived data, checked and rebuilt by `manage.py rebuild_rollup`: its references are not
+    enforced by the database (Django still cascades deletes), so that committing an import does
+    not re-check a reference for each of its rows.
     """
 
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="+", verbose_name="đơn vị"
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="đơn vị",
+        db_index=False,
+        db_constraint=False,
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name="chỉ tiêu"
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="chỉ tiêu",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField("năm")
     month = models.PositiveSmallIntegerField("tháng")
@@ -277,6 +309,35 @@ class Rollup(models.Model):
                 fields=["unit", "indicator", "year", "month"], name="rollup_unique_key"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.month:02d}/{self.year}: {self.total}"
+
+
+class MonthlyTotal(models.Model):
+    """What every progress figure is read from: a unit's total for one indicator and month.
+
+    A database view: the roll-up rows, and for each CĐCS its own entries (total = the value,
+    entries = 1). Read-only; the rows behind it are written by services.entries_save.
+    """
+
+    pk = models.CompositePrimaryKey("unit", "indicator", "year", "month")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.DO_NOTHING, related_name="+", verbose_name="đơn vị"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.DO_NOTHING, related_name="+", verbose_name="chỉ tiêu"
+    )
+    year = models.PositiveSmallIntegerField("năm")
+    month = models.PositiveSmallIntegerField("tháng")
+    total = models.BigIntegerField("tổng")
+    entries = models.IntegerField("số bản ghi")
+
+    class Meta:
+        managed = False
+        db_table = "federation_monthly_total"
+        verbose_name = "số liệu tổng hợp"
+        verbose_name_plural = "số liệu tổng hợp"
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.indicator_id} · {self.month:02d}/{self.year}: {self.total}"

@@ -1,7 +1,8 @@
 """The roll-up table: every unit's figure is its own entries plus all its descendants'.
 
 Writes push deltas up the ancestor chain (a few rows per change, the tree's depth), so reads never
-scan a subtree. Every function here must run inside the caller's transaction.
+scan a subtree. A CĐCS has nothing below it and keeps no rows: its figures are its own entries,
+and the MonthlyTotal view reads both. Every function here must run inside the caller's transaction.
 """
 
 from collections import defaultdict
@@ -13,7 +14,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 
 from . import sql
-from .models import MonthlyEntry, Rollup, Unit
+from .models import MonthlyEntry, Rollup, Unit, UnitKind
 
 # (unit_id, indicator_id, year, month)
 RollupKey = tuple[int, int, int, int]
@@ -45,12 +46,22 @@ def ancestor_ids(units: Iterable[Unit]) -> dict[int, list[int]]:
     return {unit.id: [id_by_path[p] for p in ancestor_paths(unit.path)] for unit in units}
 
 
+def keeps_rows(unit: Unit) -> bool:
+    """Whether the unit has roll-up rows: every unit but a CĐCS."""
+    return not unit.is_grassroots
+
+
 def spread_to_ancestors(
     changes: Iterable[tuple[Unit, int, int, int, Delta]],
 ) -> dict[RollupKey, Delta]:
-    """Turns (unit, indicator_id, year, month, delta) changes into deltas on every ancestor row."""
+    """Turns (unit, indicator_id, year, month, delta) changes into deltas on the unit's row and
+    every ancestor's (a CĐCS has no row of its own)."""
     changes = list(changes)
-    chains = ancestor_ids(unit for unit, *_ in changes)
+    units = {unit.pk: unit for unit, *_ in changes}
+    chains = {
+        pk: chain if keeps_rows(units[pk]) else chain[:-1]
+        for pk, chain in ancestor_ids(units.values()).items()
+    }
     deltas: dict[RollupKey, Delta] = defaultdict(Delta)
     for unit, indicator_id, year, month, delta in changes:
         for ancestor_id in chains[unit.id]:
@@ -65,8 +76,8 @@ def add(changes: Iterable[tuple[Unit, int, int, int, Delta]]) -> None:
     to those of all its ancestors.
 
     On PostgreSQL the changes travel as arrays and the database finds the ancestors itself (the
-    prefixes of the unit's path), sums and upserts them in one statement; elsewhere the ancestors
-    are found here and the sums written by `apply`.
+    prefixes of the unit's path, without the CĐCS's own), sums and upserts them in one
+    statement; elsewhere the ancestors are found here and the sums written by `apply`.
     """
     changes = [change for change in changes if change[-1]]
     if not changes:
@@ -74,8 +85,13 @@ def add(changes: Iterable[tuple[Unit, int, int, int, Delta]]) -> None:
     if not sql.has_arrays():
         apply(spread_to_ancestors(changes))
         return
-    columns = zip(
-        *((unit.pk, i, y, m, d.total, d.entries) for unit, i, y, m, d in changes), strict=True
+    columns = (
+        [unit.id for unit, *_ in changes],
+        [indicator_id for _, indicator_id, *_ in changes],
+        [year for _, _, year, _, _ in changes],
+        [month for *_, month, _ in changes],
+        [delta.total for *_, delta in changes],
+        [delta.entries for *_, delta in changes],
     )
     rollup, unit = Rollup._meta.db_table, Unit._meta.db_table
     with connection.cursor() as cursor:
@@ -87,14 +103,15 @@ def add(changes: Iterable[tuple[Unit, int, int, int, Delta]]) -> None:
             "%s::bigint[], %s::integer[]) "
             "AS change(unit_id, indicator_id, year, month, total, entries) "
             f"JOIN {unit} AS changed ON changed.id = change.unit_id "
-            "CROSS JOIN LATERAL generate_series(1, changed.depth) AS level(depth) "
+            "CROSS JOIN LATERAL generate_series(1, changed.depth - "
+            "CASE WHEN changed.kind = %s THEN 1 ELSE 0 END) AS level(depth) "
             f"JOIN {unit} AS ancestor ON ancestor.path = left(changed.path, level.depth * %s) "
             "GROUP BY 1, 2, 3, 4 HAVING SUM(change.total) <> 0 OR SUM(change.entries) <> 0 "
             # Sorted, as in apply, so that concurrent writers lock rows in the same order.
             "ORDER BY 1, 2, 3, 4 "
             "ON CONFLICT (unit_id, indicator_id, year, month) DO UPDATE SET "
             "total = stored.total + EXCLUDED.total, entries = stored.entries + EXCLUDED.entries",
-            [*map(sql.int_array, columns), Unit.steplen],
+            [*map(sql.int_array, columns), UnitKind.GRASSROOTS_UNION, Unit.steplen],
         )
 
 
@@ -121,7 +138,8 @@ def apply(deltas: Mapping[RollupKey, Delta]) -> None:
 
 
 def expected_rollup(year: int | None = None) -> dict[RollupKey, Delta]:
-    """The roll-up computed from scratch from the entries: one grouped query per tree level."""
+    """The roll-up computed from scratch from the entries: one grouped query per tree level
+    (a CĐCS's own entries count for its ancestors only)."""
     entries = MonthlyEntry.objects.all() if year is None else MonthlyEntry.objects.filter(year=year)
     expected: dict[RollupKey, Delta] = {}
     max_depth = max(Unit.objects.values_list("depth", flat=True), default=0)
@@ -129,6 +147,7 @@ def expected_rollup(year: int | None = None) -> dict[RollupKey, Delta]:
     for depth in range(1, max_depth + 1):
         rows = (
             entries.filter(unit__depth__gte=depth)
+            .exclude(unit__depth=depth, unit__kind=UnitKind.GRASSROOTS_UNION)
             .annotate(ancestor_path=Substr("unit__path", 1, depth * Unit.steplen))
             .values("ancestor_path", "indicator_id", "year", "month")
             .annotate(total=Sum("value"), entries=Count("id"))
@@ -161,6 +180,23 @@ def find_drift(year: int | None = None) -> list[Drift]:
         if have != want:
             drift.append(Drift(key=key, stored=have, expected=want))
     return drift
+
+
+def unit_kind_changed(unit: Unit) -> None:
+    """After a unit became a CĐCS or stopped being one. Either way it has nothing below it (a
+    CĐCS has no children, a unit with children cannot become one), so its rows are its own
+    entries: they are dropped or created, and no ancestor changes."""
+    if keeps_rows(unit):
+        apply(
+            {
+                (unit.pk, indicator_id, year, month): Delta(value, 1)
+                for indicator_id, year, month, value in MonthlyEntry.objects.filter(
+                    unit=unit
+                ).values_list("indicator_id", "year", "month", "value")
+            }
+        )
+    else:
+        Rollup.objects.filter(unit=unit).delete()
 
 
 def correct(drift: Iterable[Drift]) -> None:

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Aggregation, Indicator, Period, Role, RoleKind, Rollup, Target, Unit
+from .models import Aggregation, Indicator, MonthlyTotal, Period, Role, RoleKind, Target, Unit
 
 
 class Permission(IntEnum):
@@ -202,7 +202,7 @@ def progress_for(
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     by_month: dict[int, dict[int, tuple[int, int]]] = {}
-    for indicator_id, month, total, entries in Rollup.objects.filter(
+    for indicator_id, month, total, entries in MonthlyTotal.objects.filter(
         unit=unit, year=year, month__gte=months.start, month__lt=months.stop
     ).values_list("indicator_id", "month", "total", "entries"):
         by_month.setdefault(indicator_id, {})[month] = (total, entries)

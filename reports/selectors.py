@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from federation.models import Indicator, Period, Rollup, Target, Unit, UnitKind
+from federation.models import Indicator, MonthlyTotal, Period, Target, Unit, UnitKind
 
 # progress_for's own rule for adding up months (sum, or a stock's last month with data).
 from federation.selectors import (
@@ -223,7 +223,7 @@ def progress_for_units(
     indicators = list(Indicator.objects.filter(is_active=True))
     ids = [unit.pk for unit in units]
     by_month: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
-    for unit_id, indicator_id, month, total, entries in Rollup.objects.filter(
+    for unit_id, indicator_id, month, total, entries in MonthlyTotal.objects.filter(
         unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
     ).values_list("unit_id", "indicator_id", "month", "total", "entries"):
         by_month.setdefault((unit_id, indicator_id), {})[month] = (total, entries)

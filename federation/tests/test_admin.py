@@ -7,7 +7,17 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from federation import rollup, services
-from federation.models import Door, MonthlyEntry, Role, Rollup, Target, Unit, UnitKind, UnitMove
+from federation.models import (
+    Door,
+    MonthlyEntry,
+    MonthlyTotal,
+    Role,
+    Rollup,
+    Target,
+    Unit,
+    UnitKind,
+    UnitMove,
+)
 from federation.services import EntryRow
 from membership.models import RosterExport
 from membership.tests.factories import MemberFactory
@@ -22,7 +32,10 @@ def url(model, view: str, *args) -> str:
 
 
 def rollup_total(unit, code, year, month):
-    row = Rollup.objects.filter(unit=unit, indicator__code=code, year=year, month=month).first()
+    """The unit's total as pages read it (a CĐCS's own entry, any other unit's roll-up row)."""
+    row = MonthlyTotal.objects.filter(
+        unit=unit, indicator__code=code, year=year, month=month
+    ).first()
     return row.total if row else 0
 
 

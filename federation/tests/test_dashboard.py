@@ -647,9 +647,15 @@ def big_tree(db):
     for district in Unit.objects.filter(pk__in=[d.pk for d in districts]):
         unions += bulk_children(district, 100, f"{district.code}-", "grassroots_union")
     members = indicator("new_members")
+    # Written directly, for speed: roll-up rows above, a CĐCS's own entries (it keeps no rows).
     Rollup.objects.bulk_create(
         Rollup(unit=unit, indicator=members, year=2022, month=m, total=m, entries=1)
-        for unit in [city, *districts, *unions[:200]]
+        for unit in [city, *districts]
+        for m in range(1, 13)
+    )
+    MonthlyEntry.objects.bulk_create(
+        MonthlyEntry(unit=unit, indicator=members, year=2022, month=m, value=m)
+        for unit in unions[:200]
         for m in range(1, 13)
     )
     Target.objects.bulk_create(

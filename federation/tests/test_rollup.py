@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from federation import rollup, services
-from federation.models import MonthlyEntry, Rollup, Unit, UnitKind
+from federation.models import MonthlyEntry, MonthlyTotal, Rollup, Unit, UnitKind
 from federation.services import EntryRow
 
 from .factories import GrassrootsFactory, UnitFactory, indicator
@@ -31,9 +31,11 @@ def brute_force_rollup() -> dict[tuple[int, int, int, int], tuple[int, int]]:
 
 
 def stored_rollup() -> dict[tuple[int, int, int, int], tuple[int, int]]:
+    """Every unit's totals as the pages read them: roll-up rows, and a CĐCS's own entries."""
+    assert not Rollup.objects.filter(unit__kind=UnitKind.GRASSROOTS_UNION).exists()
     return {
         (r.unit_id, r.indicator_id, r.year, r.month): (r.total, r.entries)
-        for r in Rollup.objects.exclude(total=0, entries=0)
+        for r in MonthlyTotal.objects.exclude(total=0, entries=0)
     }
 
 
@@ -59,6 +61,7 @@ operations = st.lists(
         st.tuples(st.just("delete"), st.integers(0, 50)),
         st.tuples(st.just("move"), st.integers(0, 50), st.integers(0, 50)),
         st.tuples(st.just("add_unit"), st.integers(0, 50), st.booleans()),
+        st.tuples(st.just("rekind"), st.integers(0, 50)),
     ),
     max_size=25,
 )
@@ -97,6 +100,13 @@ def run(operation, indicators):
         parent = parents[args[0] % len(parents)]
         factory = GrassrootsFactory if args[1] else UnitFactory
         factory(parent=parent)
+    elif tag == "rekind":
+        # A unit without children becomes a CĐCS, or a CĐCS becomes a district federation.
+        leaves = [u for u in units if not u.numchild and u.depth > 1]
+        if leaves:
+            unit = leaves[args[0] % len(leaves)]
+            kind = UnitKind.DISTRICT_FEDERATION if unit.is_grassroots else UnitKind.GRASSROOTS_UNION
+            services.unit_update(unit=unit, user=None, kind=kind, sector="")
 
 
 @pytest.mark.django_db

@@ -3,14 +3,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from federation import services
-from federation.models import Door, MonthlyEntry, Role, Rollup, Target, Unit, UnitKind
+from federation.models import Door, MonthlyEntry, MonthlyTotal, Role, Rollup, Target, Unit, UnitKind
 from federation.services import EntryRow, RowsInvalid
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
 
 def rollup_total(unit, code, year, month):
-    row = Rollup.objects.filter(unit=unit, indicator__code=code, year=year, month=month).first()
+    """The unit's total as pages read it (a CĐCS's own entry, any other unit's roll-up row)."""
+    row = MonthlyTotal.objects.filter(
+        unit=unit, indicator__code=code, year=year, month=month
+    ).first()
     return row.total if row else 0
 
 
