@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from federation import services
+from federation import rollup, services
 from federation.models import Door, MonthlyEntry, MonthlyTotal, Role, Rollup, Target, Unit, UnitKind
 from federation.services import EntryRow, RowsInvalid
 
@@ -58,6 +58,25 @@ class TestUnits:
         assert last.name == "Công đoàn mới"
         assert last.history_user == user
         assert last.history_change_reason == "page"
+
+    def test_a_grassroots_union_changed_by_a_form_into_a_federation_keeps_its_totals(self, tree):
+        services.entry_upsert(
+            unit=tree["hd_1"], indicator=indicator("new_members"), year=2026, month=3, value=9,
+            user=None,
+        )  # fmt: skip
+        unit = tree["hd_1"]
+        # A model form sets the fields on the object before the service sees it.
+        unit.kind, unit.sector = UnitKind.DISTRICT_FEDERATION, ""
+        services.unit_update(unit=unit, user=None)
+        assert Rollup.objects.filter(unit=unit).values_list("total", "entries").get() == (9, 1)
+        assert rollup_total(unit, "new_members", 2026, 3) == 9
+        assert rollup.find_drift() == []
+
+        unit.kind, unit.sector = UnitKind.GRASSROOTS_UNION, "fdi"
+        services.unit_update(unit=unit, user=None)
+        assert not Rollup.objects.filter(unit=unit).exists()
+        assert rollup_total(unit, "new_members", 2026, 3) == 9
+        assert rollup.find_drift() == []
 
     def test_a_unit_cannot_move_into_its_own_subtree(self, tree):
         with pytest.raises(ValidationError):
