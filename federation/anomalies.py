@@ -65,11 +65,7 @@ def unusual_values(rows: Sequence[EntryRow]) -> list[Unusual]:
 
 def _checks(row: EntryRow, months: dict[int, int], here: int) -> list[str]:
     messages = []
-    past = (
-        [v for m, v in months.items() if here - HISTORY_MONTHS <= m < here]
-        if len(months) >= MIN_HISTORY
-        else []
-    )
+    past = [v for m, v in months.items() if here - HISTORY_MONTHS <= m < here]
     if len(past) >= MIN_HISTORY:
         usual = statistics.median(past)
         usual = int(usual) if usual == int(usual) else round(usual, 1)

@@ -41,22 +41,21 @@ class Scope:
     grants: tuple[Grant, ...]
 
     def allows(self, unit: Unit, permission: Permission) -> bool:
-        if self.is_superuser:
-            return True
         # Targets are assigned by the level above: a leader's own unit is not in reach.
-        strict = permission is Permission.SET_TARGETS
-        return any(
-            g.rank >= permission
-            and unit.path.startswith(g.path)
-            and not (strict and unit.path == g.path)
-            for g in self.grants
-        )
+        return self._grants(unit, permission, own_unit=permission is not Permission.SET_TARGETS)
 
     def allows_below(self, unit: Unit, permission: Permission) -> bool:
         """Whether a role on the unit or above it gives `permission` on every unit strictly
         below: for targets, what asking `allows` of each child would answer, with no child read."""
+        return self._grants(unit, permission, own_unit=True)
+
+    def _grants(self, unit: Unit, permission: Permission, *, own_unit: bool) -> bool:
+        """A role strong enough on the unit (if `own_unit`) or on one of its ancestors."""
         return self.is_superuser or any(
-            g.rank >= permission and unit.path.startswith(g.path) for g in self.grants
+            g.rank >= permission
+            and unit.path.startswith(g.path)
+            and (own_unit or unit.path != g.path)
+            for g in self.grants
         )
 
     def units_q(self, permission: Permission = Permission.VIEW) -> Q:
