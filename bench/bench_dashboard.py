@@ -229,7 +229,6 @@ def time_view(client, url: str, params: dict, runs: int, headers: dict) -> Timin
 def time_dashboard(client, unit, year: int, runs: int) -> tuple[Timing, Timing | None]:
     """The page, then its children's table as the page's htmx request asks for it."""
     from django.urls import reverse
-
     from federation.views.dashboard import LAZY_TABLE_ID
 
     params = {"year": year, "period": "Y"}

@@ -136,7 +136,6 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
     """Each repetition imports new months (a first import), then reads the same file again."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
     from federation.entry_excel import read_import, save_import
 
     times: dict[str, list[float]] = {"read": [], "save": [], "total": [], "again": []}

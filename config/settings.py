@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "federation",
     "membership",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,11 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Monthly entries lock this many days after their month ends (DESIGN.md, API.md).
 ENTRY_LOCK_DAYS = envint("ENTRY_LOCK_DAYS", 10)
+
+# Registers that suggest a month's figures in the entry grid: functions (units, year, month) →
+# {unit id: {indicator code: value}}. Named here, so that federation never imports the apps
+# built on it.
+ENTRY_SUGGESTION_SOURCES = ["membership.selectors.registry_suggestions_for"]
 
 # The HTTP API (shared/API.md): JSON only, a token or a browser session, every error in one
 # of two shapes (federation.api.errors).

@@ -14,8 +14,10 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .entries.services import entry_delete, entry_upsert
 from .forms import MonthlyEntryForm, RoleForm, TargetForm, UnitForm
 from .models import Door, Indicator, MonthlyEntry, Role, Rollup, Target, Unit, UnitMove
+from .targets.services import target_set
 
 admin.site.site_header = "Quản trị Báo cáo Công đoàn"
 admin.site.site_title = "Quản trị Báo cáo Công đoàn"
@@ -233,7 +235,7 @@ class TargetAdmin(HistoryAdmin):
     autocomplete_fields = ["unit"]
 
     def save_model(self, request, obj, form, change):
-        target, _ = services.target_set(
+        target, _ = target_set(
             unit=obj.unit,
             indicator=obj.indicator,
             year=obj.year,
@@ -264,7 +266,7 @@ class MonthlyEntryAdmin(HistoryAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        entry = services.entry_upsert(
+        entry = entry_upsert(
             unit=obj.unit,
             indicator=obj.indicator,
             year=obj.year,
@@ -276,12 +278,12 @@ class MonthlyEntryAdmin(HistoryAdmin):
         take_saved(obj, entry)
 
     def delete_model(self, request, obj):
-        services.entry_delete(entry=obj, user=request.user, door=Door.ADMIN)
+        entry_delete(entry=obj, user=request.user, door=Door.ADMIN)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for entry in queryset:
-                services.entry_delete(entry=entry, user=request.user, door=Door.ADMIN)
+                entry_delete(entry=entry, user=request.user, door=Door.ADMIN)
 
 
 @admin.register(Rollup)

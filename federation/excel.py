@@ -19,6 +19,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from .models import Indicator
+
 MAX_ROWS = 10_000
 MAX_BYTES = 10 * 1024 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,6 +94,16 @@ def _blank(value: Any) -> bool:
 def column(index: int) -> str:
     """0 → "A", 27 → "AB"."""
     return get_column_letter(index + 1)
+
+
+def indicator_header(indicator: Indicator) -> str:
+    """An indicator's column header in every sheet that has one: "<name> (<unit of measure>)"."""
+    return f"{indicator.name} ({indicator.unit_of_measure})"
+
+
+def header_key(text: object) -> str:
+    """Header text compared without case or extra spaces, which Excel users change freely."""
+    return " ".join(str(text).split()).casefold() if text is not None else ""
 
 
 @dataclass

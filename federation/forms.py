@@ -10,8 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from .models import MonthlyEntry, Period, Role, Target, Unit, UnitKind
-from .services import MAX_YEAR, MIN_YEAR, check_unit_placement
+from .models import MAX_YEAR, MIN_YEAR, MonthlyEntry, Period, Role, Target, Unit, UnitKind
+from .services import check_unit_placement
 
 
 class UnitParentField(forms.ModelChoiceField):

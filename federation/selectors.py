@@ -1,30 +1,46 @@
-"""Reads that scope or aggregate. Scope is decided here and nowhere else.
+"""Reads that scope or aggregate. Scope is decided here and nowhere else, and so is progress.
 
 A role on a unit holds for the unit's whole subtree. Every view and API view finds units through
-`units_visible_to` / `unit_for_user_or_404` and asks `scope_for(user)` what the user may change.
+`units_visible_to` / `unit_for_user_or_404`; every service that writes asks `scope_for(user)`
+whether the acting user may. Every figure against its target, on a page, in the API or in a
+report, comes from `progress_for_units`.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import IntEnum
+from enum import Enum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from .models import Aggregation, Indicator, MonthlyTotal, Period, Role, RoleKind, Target, Unit
 
 
-class Permission(IntEnum):
-    """What a user may do on a unit; each needs a role of at least this rank."""
+class Permission(Enum):
+    """What a user may do on a unit. Each has its own member (none is an alias of another, so
+    `list(Permission)` names them all) and the weakest role that allows it (`rank`)."""
 
-    VIEW = 1  # see figures (every role)
-    ENTER_DATA = 1  # enter monthly data: every role, staff included
-    SET_TARGETS = 2  # leader: set targets and reopen months for units strictly below
-    MANAGE = 3  # admin: manage units and users of the subtree
+    VIEW = "view"  # see figures (every role)
+    ENTER_DATA = "enter_data"  # enter monthly data and prepare reports: every role, staff included
+    SET_TARGETS = "set_targets"  # leader: set targets and reopen months for units strictly below
+    MANAGE = "manage"  # admin: manage units and users of the subtree
+
+    @property
+    def rank(self) -> int:
+        return NEEDED_RANK[self]
 
 
 ROLE_RANK = {RoleKind.STAFF: 1, RoleKind.LEADER: 2, RoleKind.ADMIN: 3}
+NEEDED_RANK = {
+    Permission.VIEW: ROLE_RANK[RoleKind.STAFF],
+    Permission.ENTER_DATA: ROLE_RANK[RoleKind.STAFF],
+    Permission.SET_TARGETS: ROLE_RANK[RoleKind.LEADER],
+    Permission.MANAGE: ROLE_RANK[RoleKind.ADMIN],
+}
 
 
 @dataclass(frozen=True)
@@ -45,14 +61,16 @@ class Scope:
         return self._grants(unit, permission, own_unit=permission is not Permission.SET_TARGETS)
 
     def allows_below(self, unit: Unit, permission: Permission) -> bool:
-        """Whether a role on the unit or above it gives `permission` on every unit strictly
-        below: for targets, what asking `allows` of each child would answer, with no child read."""
+        """Whether the user has `permission` on every unit strictly below `unit`: the one answer
+        to "may they act on its children" (set their targets, group them into emulation
+        clusters, build all their reports). What `allows` would answer for each child, with no
+        child read: a role on the unit or above it."""
         return self._grants(unit, permission, own_unit=True)
 
     def _grants(self, unit: Unit, permission: Permission, *, own_unit: bool) -> bool:
         """A role strong enough on the unit (if `own_unit`) or on one of its ancestors."""
         return self.is_superuser or any(
-            g.rank >= permission
+            g.rank >= permission.rank
             and unit.path.startswith(g.path)
             and (own_unit or unit.path != g.path)
             for g in self.grants
@@ -64,7 +82,7 @@ class Scope:
             return Q()
         q = Q(pk__in=[])
         for g in self.grants:
-            if g.rank >= permission:
+            if g.rank >= permission.rank:
                 inside = Q(path__startswith=g.path)
                 if permission is Permission.SET_TARGETS:
                     inside &= ~Q(path=g.path)
@@ -93,6 +111,24 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     return scope
 
 
+def ensure_allowed(
+    user: AbstractBaseUser | None,
+    unit: Unit,
+    permission: Permission,
+    refusal: str,
+    *,
+    below: bool = False,
+) -> None:
+    """Raises PermissionDenied(refusal) unless the user has `permission` on `unit` (or, with
+    `below`, on every unit below it). Services call it with their acting user, so every door
+    answers the same; the system itself (user None: commands, the demo) always may."""
+    if user is None:
+        return
+    scope = scope_for(user)
+    if not (scope.allows_below(unit, permission) if below else scope.allows(unit, permission)):
+        raise PermissionDenied(refusal)
+
+
 def units_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
     return Unit.objects.filter(scope_for(user).units_q(Permission.VIEW))
 
@@ -114,7 +150,7 @@ def top_units_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
     scope = scope_for(user)
     if scope.is_superuser:
         return Unit.objects.get_root_nodes()
-    return Unit.objects.filter(path__in=scope.root_paths).order_by("path")
+    return Unit.objects.filter(path__in=scope.root_paths)
 
 
 # A federation may hold 10,000 CĐCS directly: lists are served a page at a time.
@@ -144,18 +180,24 @@ def children_page(user: AbstractBaseUser, parent: Unit, number: int) -> Children
     start = (number - 1) * CHILDREN_PER_PAGE
     rows = list(
         units_visible_to(user)
-        .filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .children_of(parent)
         .order_by("path")[start : start + CHILDREN_PER_PAGE + 1]
     )
     return ChildrenPage(parent, rows[:CHILDREN_PER_PAGE], number, len(rows) > CHILDREN_PER_PAGE)
 
 
-def unit_ancestors(unit: Unit) -> QuerySet[Unit]:
-    """The unit's ancestors, root first, for breadcrumbs."""
-    return Unit.objects.get_ancestors(unit)
+def breadcrumbs(user: AbstractBaseUser | AnonymousUser, unit: Unit) -> list[tuple[Unit, bool]]:
+    """The unit's ancestors, root first, each with whether the user may open it."""
+    scope = scope_for(user)
+    return [(a, scope.allows(a, Permission.VIEW)) for a in Unit.objects.get_ancestors(unit)]
 
 
 # --- progress ----------------------------------------------------------------------------------
+#
+# The rule every page, the API and the report print: a unit's figure over a period is its own
+# entries plus its subtree's (read from the roll-up), added up month by month as the indicator
+# says (`aggregate_months`), held against the period's own target, else the year's
+# (`target_for`), as a percent rounded half up to one decimal (`percent_of`).
 
 
 @dataclass(frozen=True)
@@ -184,6 +226,58 @@ def percent_of(actual: int, target: int | None) -> Decimal | None:
     return (Decimal(actual) * 100 / Decimal(target)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def target_for(targets: Mapping[str, int], period: str) -> tuple[str | None, int | None]:
+    """Which target a figure over `period` is held against, and its value: the period's own,
+    else the year's (a half-year figure against the year's target, as half-year reports write
+    it); (None, None) without either. `targets` maps a period to the target set for it."""
+    for candidate in (period, Period.YEAR):
+        if candidate in targets:
+            return candidate, targets[candidate]
+    return None, None
+
+
+def aggregate_months(indicator: Indicator, months: dict[int, tuple[int, int]]) -> int:
+    """A figure over some months of roll-up rows ({month: (total, entries)}), by the indicator's
+    rule: flows add up; a stock takes its latest month that has any entry."""
+    if indicator.aggregation == Aggregation.LAST:
+        reported = [month for month, (_, entries) in months.items() if entries > 0]
+        return months[max(reported)][0] if reported else 0
+    return sum(total for total, _ in months.values())
+
+
+def progress_for_units(
+    units: Iterable[Unit],
+    year: int,
+    period: str,
+    through_month: int | None = None,
+    *,
+    indicators: list[Indicator] | None = None,
+) -> dict[int, list[IndicatorProgress]]:
+    """Unit id → actual against target for every active indicator, as API.md's progress
+    endpoint says: three queries whatever the number of units and the size of their subtrees
+    (the indicators, the roll-up's totals, the targets); two when the caller passes the active
+    `indicators` it has loaded already.
+    """
+    months = period_months(period, through_month)
+    if indicators is None:
+        indicators = list(Indicator.objects.filter(is_active=True))
+    ids = [unit.pk for unit in units]
+    actuals = _actuals(ids, year, months, indicators)
+    targets = _targets(ids, year, period)
+    return {
+        unit_id: [
+            _progress(
+                indicator,
+                actuals.get((unit_id, indicator.pk), 0),
+                targets.get((unit_id, indicator.pk), {}),
+                period,
+            )
+            for indicator in indicators
+        ]
+        for unit_id in ids
+    }
+
+
 def progress_for(
     unit: Unit,
     year: int,
@@ -192,44 +286,61 @@ def progress_for(
     *,
     indicators: list[Indicator] | None = None,
 ) -> list[IndicatorProgress]:
-    """Actual against target for every active indicator, as API.md's progress endpoint says.
+    """One unit's progress_for_units."""
+    return progress_for_units([unit], year, period, through_month, indicators=indicators)[unit.pk]
 
-    Three queries whatever the size of the subtree: the roll-up already holds its totals. A
-    caller reading several periods may pass the active `indicators` it has loaded (two queries).
+
+def _progress(
+    indicator: Indicator, actual: int, targets: Mapping[str, int], period: str
+) -> IndicatorProgress:
+    target_period, target = target_for(targets, period)
+    return IndicatorProgress(indicator, actual, target, target_period, percent_of(actual, target))
+
+
+UnitIndicator = tuple[int, int]  # (unit id, indicator id)
+
+
+def _actuals(
+    ids: list[int], year: int, months: range, indicators: list[Indicator]
+) -> dict[UnitIndicator, int]:
+    """(unit id, indicator id) → the figure over the months, in one query of the roll-up.
+
+    A flow is summed by the database, one row per unit and indicator; a stock's rows come back
+    month by month for `aggregate_months` to take its latest reported one.
     """
-    months = period_months(period, through_month)
-    if indicators is None:
-        indicators = list(Indicator.objects.filter(is_active=True))
-    by_month: dict[int, dict[int, tuple[int, int]]] = {}
-    for indicator_id, month, total, entries in MonthlyTotal.objects.filter(
-        unit=unit, year=year, month__gte=months.start, month__lt=months.stop
-    ).values_list("indicator_id", "month", "total", "entries"):
-        by_month.setdefault(indicator_id, {})[month] = (total, entries)
-    targets = {
-        (indicator_id, p): value
-        for indicator_id, p, value in Target.objects.filter(
-            unit=unit, year=year, period__in=[period, Period.YEAR]
-        ).values_list("indicator_id", "period", "value")
-    }
-
-    result = []
-    for indicator in indicators:
-        actual = aggregate_months(indicator, by_month.get(indicator.pk, {}))
-        target_period = next(
-            (p for p in (period, Period.YEAR) if (indicator.pk, p) in targets), None
+    stocks = {i.pk: i for i in indicators if i.aggregation == Aggregation.LAST}
+    rows = (
+        MonthlyTotal.objects.filter(
+            unit__in=ids,
+            indicator__in=[i.pk for i in indicators],
+            year=year,
+            month__gte=months.start,
+            month__lt=months.stop,
         )
-        target = targets[(indicator.pk, target_period)] if target_period else None
-        result.append(
-            IndicatorProgress(indicator, actual, target, target_period, percent_of(actual, target))
+        .annotate(
+            each_month=Case(When(indicator__in=list(stocks), then=F("month")), default=Value(0))
         )
-    return result
+        .values_list("unit_id", "indicator_id", "each_month")
+        .annotate(Sum("total"), Sum("entries"))
+        .order_by()
+    )
+    actuals: dict[UnitIndicator, int] = {}
+    stock_months: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for unit_id, indicator_id, month, total, entries in rows:
+        if indicator_id in stocks:
+            stock_months[(unit_id, indicator_id)][month] = (int(total), int(entries))
+        else:
+            actuals[(unit_id, indicator_id)] = int(total)
+    for key, figures in stock_months.items():
+        actuals[key] = aggregate_months(stocks[key[1]], figures)
+    return actuals
 
 
-def aggregate_months(indicator: Indicator, months: dict[int, tuple[int, int]]) -> int:
-    """A figure over some months of roll-up rows ({month: (total, entries)}), by the indicator's
-    rule: flows add up; a stock takes its latest month that has any entry. Every reader of the
-    roll-up (progress, dashboards, reports) uses this one rule."""
-    if indicator.aggregation == Aggregation.LAST:
-        reported = [month for month, (_, entries) in months.items() if entries > 0]
-        return months[max(reported)][0] if reported else 0
-    return sum(total for total, _ in months.values())
+def _targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:
+    """(unit id, indicator id) → {period: target} for the period and the whole year."""
+    found: dict[UnitIndicator, dict[str, int]] = defaultdict(dict)
+    for unit_id, indicator_id, target_period, value in Target.objects.filter(
+        unit__in=ids, year=year, period__in={period, Period.YEAR}
+    ).values_list("unit_id", "indicator_id", "period", "value"):
+        found[(unit_id, indicator_id)][target_period] = value
+    return found

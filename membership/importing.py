@@ -13,8 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from federation import excel
+from federation.entries.services import RowError
 from federation.models import Unit
-from federation.services import RowError
 
 from .models import Gender, Member, card_key, search_key
 

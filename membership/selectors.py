@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from federation import excel
 from federation.formatting import vn_number
-from federation.locks import month_bounds
 from federation.models import Unit, UnitKind
+from federation.months import month_bounds
 from federation.selectors import Permission, percent_of, scope_for, units_where
 
 from .models import Gender, LeaveReason, Member, card_key, search_key

@@ -14,8 +14,8 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from federation import excel
+from federation.entries.services import RowsInvalid
 from federation.models import Door, Unit
-from federation.services import RowsInvalid
 
 from . import selectors
 from .importing import MemberRow, check_rows

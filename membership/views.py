@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation import excel
-from federation import selectors as tree
+from federation.entries.services import RowsInvalid
 from federation.formatting import vn_number
 from federation.models import Door, Unit
-from federation.services import RowsInvalid
+from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
 from . import selectors, services
 from .forms import (
@@ -40,7 +40,7 @@ DOORS = dict(Door.choices)
 
 
 def _unit(request: HttpRequest, pk: int) -> Unit:
-    return tree.unit_for_user_or_404(request.user, pk)
+    return unit_for_user_or_404(request.user, pk)
 
 
 def _union_to_write(request: HttpRequest, pk: int) -> Unit:
@@ -48,7 +48,7 @@ def _union_to_write(request: HttpRequest, pk: int) -> Unit:
     unit = _unit(request, pk)
     if not unit.is_grassroots:
         raise Http404("Chỉ công đoàn cơ sở mới có danh sách đoàn viên để cập nhật.")
-    if not tree.scope_for(request.user).allows(unit, tree.Permission.ENTER_DATA):
+    if not scope_for(request.user).allows(unit, Permission.ENTER_DATA):
         raise PermissionDenied("Bạn không có quyền cập nhật danh sách đoàn viên của đơn vị này.")
     return unit
 
@@ -60,13 +60,11 @@ def _member(unit: Unit, member_pk: int) -> Member:
 
 def _page(request: HttpRequest, template: str, unit: Unit, **context) -> HttpResponse:
     """Renders a roster page with the unit's breadcrumbs."""
-    scope = tree.scope_for(request.user)
     context["unit"] = unit
-    context["ancestors"] = [
-        (ancestor, scope.allows(ancestor, tree.Permission.VIEW))
-        for ancestor in tree.unit_ancestors(unit)
-    ]
-    context["can_write"] = unit.is_grassroots and scope.allows(unit, tree.Permission.ENTER_DATA)
+    context["ancestors"] = breadcrumbs(request.user, unit)
+    context["can_write"] = unit.is_grassroots and scope_for(request.user).allows(
+        unit, Permission.ENTER_DATA
+    )
     return render(request, template, context)
 
 
@@ -143,7 +141,7 @@ def member_detail(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     unit = _unit(request, pk)
     member = _member(unit, member_pk)
     moved_to = Member.objects.select_related("union").filter(transferred_from=member).first()
-    scope = tree.scope_for(request.user)
+    scope = scope_for(request.user)
     return _page(
         request,
         "membership/member_detail.html",
@@ -152,9 +150,9 @@ def member_detail(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         personal=selectors.personal_data_visible(request.user, member.union),
         moved_to=moved_to,
         first_joined=selectors.first_joined(member),
-        moved_to_visible=bool(moved_to) and scope.allows(moved_to.union, tree.Permission.VIEW),
+        moved_to_visible=bool(moved_to) and scope.allows(moved_to.union, Permission.VIEW),
         moved_from_visible=bool(member.transferred_from)
-        and scope.allows(member.transferred_from.union, tree.Permission.VIEW),
+        and scope.allows(member.transferred_from.union, Permission.VIEW),
         history=[
             (record, DOORS.get(record.history_change_reason, "—"))
             for record in member.history.select_related("history_user")[:20]

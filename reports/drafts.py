@@ -5,7 +5,6 @@ prints comes from the version's snapshot."""
 from django.utils import timezone
 
 from federation.models import Role, RoleKind, Unit, UnitKind
-from federation.selectors import unit_ancestors
 
 from . import wording
 from .models import ReportKind
@@ -111,7 +110,7 @@ def default_texts(unit: Unit, parent: Unit | None, year: int, kind: str) -> dict
 
 def report_defaults(unit: Unit, year: int, kind: str) -> dict:
     """Every field of a new report, prefilled."""
-    ancestors = list(unit_ancestors(unit))
+    ancestors = list(Unit.objects.get_ancestors(unit))
     parent = ancestors[-1] if ancestors else None
     return {
         "through_month": ReportKind(kind).default_through_month,

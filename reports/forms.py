@@ -5,7 +5,7 @@ from crispy_forms.layout import Column, Div, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from federation.services import MAX_YEAR, MIN_YEAR
+from federation.models import MAX_YEAR, MIN_YEAR
 
 from .models import Report, ReportKind
 

@@ -12,16 +12,12 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from federation.models import Indicator, MonthlyTotal, Period, Target, Unit, UnitKind
-
-# progress_for's own rule for adding up months (sum, or a stock's last month with data).
+from federation.models import Unit, UnitKind
 from federation.selectors import (
     IndicatorProgress,
     Permission,
-    aggregate_months,
-    percent_of,
-    period_months,
     progress_for,
+    progress_for_units,
     scope_for,
     units_where,
 )
@@ -86,20 +82,22 @@ def batch_for_user_or_404(user: User, pk: int) -> ReportBatch:
 
 
 def may_generate_for_children(user: User, parent: Unit) -> bool:
-    """Whether the user leads `parent` (or a unit above it): targets for its children are theirs
-    to set, and so is building all their reports at once."""
-    child = report_children(parent).first()
-    return child is not None and scope_for(user).allows(child, Permission.SET_TARGETS)
+    """Whether the page offers to build the reports of all of `parent`'s children at once: a
+    leader of `parent` or above, who sets their targets, and children that write reports.
+    services.report_batch_request refuses anyone else, whatever the page offers."""
+    return (
+        scope_for(user).allows_below(parent, Permission.SET_TARGETS)
+        and report_children(parent).exists()
+    )
 
 
 def report_children(parent: Unit) -> QuerySet[Unit]:
     """The children of `parent` that write their own report: federations and unions with units
     below them, not dissolved. A CĐCS's report is not a Ban Thường vụ's document."""
     return (
-        Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        Unit.objects.children_of(parent)
         .exclude(kind=UnitKind.GRASSROOTS_UNION)
         .filter(dissolved_on__isnull=True)
-        .order_by("path")
     )
 
 
@@ -210,47 +208,6 @@ def _figure(row: IndicatorProgress) -> dict:
     }
 
 
-def progress_for_units(
-    units: list[Unit], year: int, period: str, through_month: int | None = None
-) -> dict[int, list[IndicatorProgress]]:
-    """progress_for for each of `units`, in three queries whatever their number.
-
-    The same rules as federation.selectors.progress_for (its own helpers do the adding up and
-    the percent; tests compare the two unit by unit). A district's 300 CĐCS would otherwise cost
-    900 queries, as long as WeasyPrint takes to lay out their table.
-    """
-    months = period_months(period, through_month)
-    indicators = list(Indicator.objects.filter(is_active=True))
-    ids = [unit.pk for unit in units]
-    by_month: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
-    for unit_id, indicator_id, month, total, entries in MonthlyTotal.objects.filter(
-        unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
-    ).values_list("unit_id", "indicator_id", "month", "total", "entries"):
-        by_month.setdefault((unit_id, indicator_id), {})[month] = (total, entries)
-    targets = {
-        (unit_id, indicator_id, p): value
-        for unit_id, indicator_id, p, value in Target.objects.filter(
-            unit__in=ids, year=year, period__in=[period, Period.YEAR]
-        ).values_list("unit_id", "indicator_id", "period", "value")
-    }
-    result = {}
-    for unit_id in ids:
-        rows = []
-        for indicator in indicators:
-            actual = aggregate_months(indicator, by_month.get((unit_id, indicator.pk), {}))
-            target_period = next(
-                (p for p in (period, Period.YEAR) if (unit_id, indicator.pk, p) in targets), None
-            )
-            target = targets[(unit_id, indicator.pk, target_period)] if target_period else None
-            rows.append(
-                IndicatorProgress(
-                    indicator, actual, target, target_period, percent_of(actual, target)
-                )
-            )
-        result[unit_id] = rows
-    return result
-
-
 def _children_table(units: list[Unit], year: int, period: str, through_month: int) -> dict:
     """The children's figures for the few indicators any of them has (CHILD_COLUMNS)."""
     progress = progress_for_units(units, year, period, through_month)
@@ -288,9 +245,9 @@ def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> di
     the same point last year (so với cùng kỳ), and its children's."""
     period = ReportKind(kind).period
     children = list(
-        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
-        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=date(year, 1, 1)))
-        .order_by("path")
+        Unit.objects.children_of(unit).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=date(year, 1, 1))
+        )
     )
     return {
         "schema": SNAPSHOT_SCHEMA,

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from federation.models import Unit
-from federation.selectors import unit_ancestors
-from federation.services import MAX_YEAR, MIN_YEAR
+from federation.selectors import Permission, ensure_allowed
+from federation.validation import check_year
 
 from . import drafts, pdf, tasks, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
@@ -50,10 +50,18 @@ MAX_ATTEMPTS = 6
 # --- the report ---------------------------------------------------------------------------------
 
 
+# Staff prepare the document their leader signs: whoever enters a unit's figures may.
+REFUSED = "Vai trò của bạn không được lập báo cáo cho đơn vị này."
+BATCH_REFUSED = "Chỉ lãnh đạo cấp trên mới tạo báo cáo cho tất cả đơn vị trực thuộc."
+
+
+def _ensure_may_write(user: AbstractBaseUser | None, unit: Unit) -> None:
+    ensure_allowed(user, unit, Permission.ENTER_DATA, REFUSED)
+
+
 def _check_key(year: Any, kind: Any) -> None:
-    errors = {}
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        errors["year"] = f"Năm phải là số nguyên từ {MIN_YEAR} đến {MAX_YEAR}."
+    errors: dict[str, str] = {}
+    check_year(year, errors)
     if kind not in ReportKind.values:
         errors["kind"] = "Loại báo cáo phải là H1 (6 tháng đầu năm) hoặc H2 (cuối năm)."
     if errors:
@@ -85,6 +93,7 @@ def report_create_or_update(
 ) -> tuple[Report, bool]:
     """The unit's report for the year and half, created with a prefilled draft if there is none
     yet; `fields` (any of EDITABLE_FIELDS) change it. Returns (report, created)."""
+    _ensure_may_write(user, unit)
     _check_key(year, kind)
     if unit.is_grassroots:
         raise ValidationError(
@@ -112,6 +121,7 @@ def report_create_or_update(
 @transaction.atomic
 def report_update(*, report: Report, user: AbstractBaseUser | None, **fields: Any) -> Report:
     """Changes the header and text of a report; versions already built keep theirs."""
+    _ensure_may_write(user, report.unit)
     if unknown := set(fields) - set(EDITABLE_FIELDS):
         raise ValueError(f"Không sửa được các trường: {', '.join(sorted(unknown))}")
     report = Report.objects.select_for_update().get(pk=report.pk)
@@ -122,7 +132,7 @@ def report_update(*, report: Report, user: AbstractBaseUser | None, **fields: An
 
 def report_document(report: Report) -> dict:
     """The header and text of a report as they stand, for a version to keep."""
-    ancestors = list(unit_ancestors(report.unit))
+    ancestors = list(Unit.objects.get_ancestors(report.unit))
     parent = ancestors[-1] if ancestors else None
     return {
         "unit_name": report.unit.name,
@@ -184,6 +194,7 @@ def _enqueue(version_ids: list[int]) -> None:
 @transaction.atomic
 def report_version_request(*, report: Report, user: AbstractBaseUser | None) -> ReportVersion:
     """A new version of the report, queued for the task to build; earlier ones stay as they are."""
+    _ensure_may_write(user, report.unit)
     report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
     version = _new_version(report, user)
     _enqueue([version.pk])
@@ -226,6 +237,7 @@ def report_version_expire_if_stale(version: ReportVersion) -> ReportVersion:
 @transaction.atomic
 def report_version_retry(*, version: ReportVersion, user: AbstractBaseUser | None) -> ReportVersion:
     """Queues a failed version again; the figures it had already gathered are kept."""
+    _ensure_may_write(user, version.report.unit)
     version = ReportVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.FAILED:
         raise ValidationError("Chỉ tạo lại được phiên bản bị lỗi.")
@@ -250,7 +262,8 @@ def report_batch_request(
 ) -> ReportBatch:
     """A new version of the report of every child of `parent` that writes one, queued together
     (a Celery group). Each child keeps the text its own leader wrote; only the cut-off month is
-    set for all of them."""
+    set for all of them. Only a leader of `parent` or above may (PermissionDenied otherwise)."""
+    ensure_allowed(user, parent, Permission.SET_TARGETS, BATCH_REFUSED, below=True)
     _check_key(year, kind)
     through_month = through_month or ReportKind(kind).default_through_month
     children = list(report_children(parent))

@@ -4,7 +4,8 @@ the bulk action of a federation leader with its ZIP of PDFs.
 Who may do what: seeing a report and downloading its PDF needs the unit in the user's scope
 (Permission.VIEW); editing and generating needs Permission.ENTER_DATA, since staff prepare the
 document the leader signs; generating for all child units at once needs a leader's role on the
-parent (Permission.SET_TARGETS on its children). Anything outside the scope answers 404.
+parent (Permission.SET_TARGETS on its children). Anything outside the scope answers 404; the
+services refuse a write the role does not allow (403), whichever door it comes by.
 """
 
 import tempfile
@@ -19,18 +20,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federation.selectors import Permission, scope_for, unit_ancestors, unit_for_user_or_404
+from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
 from . import selectors, services
 from .forms import BatchForm, ReportForm, ReportStartForm
 from .models import ReportVersion
 
 POLL_SECONDS = 2
-
-
-def _ancestors(user, unit):
-    scope = scope_for(user)
-    return [(a, scope.allows(a, Permission.VIEW)) for a in unit_ancestors(unit)]
 
 
 def _reports_link(unit) -> tuple[str, str]:
@@ -50,7 +46,7 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for_user_or_404(request.user, pk)
     context = {
         "unit": unit,
-        "ancestors": _ancestors(request.user, unit),
+        "ancestors": breadcrumbs(request.user, unit),
         "trail": [("Báo cáo", None)],
         "reports": selectors.reports_of(unit),
         "start_form": ReportStartForm() if _may_edit(request.user, unit) else None,
@@ -63,8 +59,6 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_start(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for_user_or_404(request.user, pk)
-    if not _may_edit(request.user, unit):
-        raise PermissionDenied
     form = ReportStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Năm hoặc loại báo cáo không hợp lệ.")
@@ -93,8 +87,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_for_user_or_404(request.user, pk)
     editable = _may_edit(request.user, report.unit)
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
         form = ReportForm(request.POST, instance=report)
         if form.is_valid():
             return _save_report(request, report, form)
@@ -103,7 +95,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "report": report,
         "unit": report.unit,
-        "ancestors": _ancestors(request.user, report.unit),
+        "ancestors": breadcrumbs(request.user, report.unit),
         "trail": [_reports_link(report.unit), (report.title_short, None)],
         "form": form,
         "editable": editable,
@@ -188,7 +180,7 @@ def report_bulk(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("report_batch", pk=batch.pk)
     context = {
         "unit": unit,
-        "ancestors": _ancestors(request.user, unit),
+        "ancestors": breadcrumbs(request.user, unit),
         "trail": [_reports_link(unit), ("Tạo hàng loạt", None)],
         "form": form,
         "children": selectors.report_children(unit),
@@ -213,7 +205,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         **_batch_context(batch),
         "unit": batch.parent,
-        "ancestors": _ancestors(request.user, batch.parent),
+        "ancestors": breadcrumbs(request.user, batch.parent),
         "trail": [
             _reports_link(batch.parent),
             ("Tạo hàng loạt", reverse("report_bulk", args=[batch.parent.pk])),

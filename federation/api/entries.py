@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services
+from ..entries import services
 from ..formatting import vn_number
 from ..models import Door, Indicator, MonthlyEntry, Unit
-from ..selectors import Permission
+from ..selectors import Permission, scope_for, unit_for_user_or_404
 from .errors import Conflict, Invalid, error, error_responses
 from .serializers import (
     MAX_ID,
@@ -91,7 +91,7 @@ def entry_rows(data: Any, user) -> list[services.EntryRow]:
     at_fault = {problem["row"] for problem in problems}
     wanted = [row for index, row in enumerate(raw_rows) if index not in at_fault]
     units = Unit.objects.in_bulk({row["unit"] for row in wanted})
-    scope = selectors.scope_for(user)
+    scope = scope_for(user)
     if not all(scope.allows(unit, Permission.VIEW) for unit in units.values()):
         raise Http404("Không tìm thấy đơn vị.")
     if not all(scope.allows(unit, Permission.ENTER_DATA) for unit in units.values()):
@@ -130,7 +130,7 @@ class EntryList(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(UnitYearQuerySerializer, request)
-        unit = selectors.unit_for_user_or_404(request.user, params["unit"])
+        unit = unit_for_user_or_404(request.user, params["unit"])
         entries = MonthlyEntry.objects.filter(unit=unit).select_related("indicator")
         if "year" in params:
             entries = entries.filter(year=params["year"])

@@ -9,9 +9,8 @@ from collections.abc import Iterable, Mapping
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from ..models import Indicator, Period, Sector, Unit, UnitKind
-from ..rollup import ancestor_paths
-from ..services import MAX_VALUE, MAX_YEAR, MIN_YEAR
+from ..models import MAX_YEAR, MIN_YEAR, Indicator, Period, Sector, Unit, UnitKind
+from ..validation import MAX_VALUE
 
 # Ids are 64-bit; a number beyond that cannot name anything and would overflow the query.
 MAX_ID = 2**63 - 1
@@ -73,7 +72,7 @@ class TokenSerializer(serializers.Serializer):
 
 def parent_ids(units: Iterable[Unit]) -> dict[str, int]:
     """Ids of the parents of these units by parent path: one query for a whole page."""
-    paths = {ancestor_paths(unit.path)[-2] for unit in units if unit.depth > 1}
+    paths = {unit.ancestor_paths[-2] for unit in units if unit.depth > 1}
     if not paths:
         return {}
     return dict(Unit.objects.filter(path__in=paths).values_list("path", "id"))
@@ -123,7 +122,7 @@ class UnitSerializer(serializers.ModelSerializer):
     def get_parent(self, unit: Unit) -> int | None:
         if unit.depth == 1:
             return None
-        return self.context["parent_ids"][ancestor_paths(unit.path)[-2]]
+        return self.context["parent_ids"][unit.ancestor_paths[-2]]
 
 
 class UnitCreateSerializer(StrictFieldsMixin, serializers.Serializer):

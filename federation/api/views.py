@@ -1,8 +1,8 @@
 """API views for auth, units, indicators, targets and progress (shared/API.md).
 
 Thin like the pages: parse, find the unit through federation.selectors (so a unit outside the
-caller's scope is a 404), ask the scope whether the role allows the write (else 403), call the
-service with door "api", answer.
+caller's scope is a 404), call the service with door "api" (which refuses a role that does not
+allow the write: 403), answer.
 """
 
 from django import forms
@@ -14,16 +14,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, parsers, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services
 from ..models import Door, Indicator, Period, Target, Unit, UnitKind
-from ..selectors import Permission
+from ..selectors import progress_for, unit_for_user_or_404, units_visible_to
+from ..services import unit_create
+from ..targets.services import target_set
 from .errors import error_responses
 from .serializers import (
     MAX_ID,
@@ -129,7 +130,7 @@ class UnitList(generics.GenericAPIView):
     filterset_class = UnitFilter
 
     def get_queryset(self):
-        return selectors.units_visible_to(self.request.user).order_by("path")
+        return units_visible_to(self.request.user).order_by("path")
 
     @extend_schema(
         operation_id="units_list",
@@ -150,25 +151,16 @@ class UnitList(generics.GenericAPIView):
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = UnitCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        parent = self._parent_to_manage(serializer.validated_data["parent"])
+        parent_id = serializer.validated_data["parent"]
+        parent = None if parent_id is None else unit_for_user_or_404(request.user, parent_id)
         try:
-            unit = services.unit_create(
+            unit = unit_create(
                 parent=parent, user=request.user, door=Door.API, **serializer.unit_fields()
             )
         except IntegrityError:
             # Another request took the code between the service's check and the insert.
             raise ValidationError({"code": "Mã đơn vị đã được dùng."}) from None
         return Response(unit_data(unit), status=status.HTTP_201_CREATED)
-
-    def _parent_to_manage(self, parent_id: int | None) -> Unit | None:
-        if parent_id is None:
-            if not self.request.user.is_superuser:
-                raise PermissionDenied("Chỉ quản trị hệ thống mới tạo được đơn vị gốc.")
-            return None
-        parent = selectors.unit_for_user_or_404(self.request.user, parent_id)
-        if not selectors.scope_for(self.request.user).allows(parent, Permission.MANAGE):
-            raise PermissionDenied("Vai trò của bạn không được thêm đơn vị vào đơn vị này.")
-        return parent
 
 
 def unit_data(unit: Unit) -> dict:
@@ -182,7 +174,7 @@ class UnitDetail(APIView):
         responses={200: UnitSerializer, **error_responses(401, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(unit_data(selectors.unit_for_user_or_404(request.user, pk)))
+        return Response(unit_data(unit_for_user_or_404(request.user, pk)))
 
 
 # --- indicators --------------------------------------------------------------------------------
@@ -211,7 +203,7 @@ class TargetList(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(UnitYearQuerySerializer, request)
-        unit = selectors.unit_for_user_or_404(request.user, params["unit"])
+        unit = unit_for_user_or_404(request.user, params["unit"])
         targets = Target.objects.filter(unit=unit).select_related("indicator")
         if "year" in params:
             targets = targets.filter(year=params["year"])
@@ -236,10 +228,8 @@ class TargetList(APIView):
         serializer = TargetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        unit = selectors.unit_for_user_or_404(request.user, data["unit_id"])
-        if not selectors.scope_for(request.user).allows(unit, Permission.SET_TARGETS):
-            raise PermissionDenied("Chỉ lãnh đạo cấp trên mới giao chỉ tiêu cho đơn vị này.")
-        target, created = services.target_set(
+        unit = unit_for_user_or_404(request.user, data["unit_id"])
+        target, created = target_set(
             unit=unit,
             indicator=data["indicator"],
             year=data["year"],
@@ -263,11 +253,11 @@ class UnitProgress(APIView):
         responses={200: ProgressSerializer, **error_responses(400, 401, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        unit = selectors.unit_for_user_or_404(request.user, pk)
+        unit = unit_for_user_or_404(request.user, pk)
         params = query(ProgressQuerySerializer, request)
         through_month = params.get("through_month")
         try:
-            rows = selectors.progress_for(unit, params["year"], params["period"], through_month)
+            rows = progress_for(unit, params["year"], params["period"], through_month)
         except ValueError as problem:
             raise ValidationError({"through_month": str(problem)}) from None
         data = {

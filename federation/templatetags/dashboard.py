@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from federation import formatting
-from federation.completeness import Status as DataStatus
-from federation.dashboards import Figure, Status
+from federation.dashboards.selectors import Figure, Status
+from federation.entries.selectors import Status as DataStatus
 from federation.models import Period
 
 register = template.Library()

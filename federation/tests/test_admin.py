@@ -6,7 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from federation import rollup, services
+from federation import services
+from federation.entries import rollup
+from federation.entries.services import EntryRow, entries_save, entry_delete, entry_upsert
 from federation.models import (
     Door,
     MonthlyEntry,
@@ -18,7 +20,7 @@ from federation.models import (
     UnitKind,
     UnitMove,
 )
-from federation.services import EntryRow
+from federation.targets.services import target_set
 from membership.models import RosterExport
 from membership.tests.factories import MemberFactory
 
@@ -68,7 +70,7 @@ def admin_client(client, superuser):
 def entries(tree):
     """New members in March 2024: 5 in HD01, 7 in HD02, 11 in ML01."""
     new_members = indicator("new_members")
-    services.entries_save(
+    entries_save(
         rows=[
             EntryRow(tree["hd_1"], new_members, 2024, 3, 5),
             EntryRow(tree["hd_2"], new_members, 2024, 3, 7),
@@ -82,7 +84,7 @@ def entries(tree):
 class TestPages:
     @pytest.fixture
     def one_of_each(self, tree, entries, superuser):
-        services.target_set(
+        target_set(
             unit=tree["hd_1"],
             indicator=indicator("new_members"),
             year=2024,
@@ -215,10 +217,10 @@ class TestUnits:
     def test_deleting_a_unit_without_entries_removes_its_subtree(self, admin_client, tree):
         """Its emptied roll-up rows and move records go with it."""
         hd_2 = tree["hd_2"]
-        entry = services.entry_upsert(
+        entry = entry_upsert(
             unit=hd_2, indicator=indicator("new_members"), year=2024, month=1, value=3, user=None
         )
-        services.entry_delete(entry=entry, user=None)
+        entry_delete(entry=entry, user=None)
         services.unit_move(unit=hd_2, new_parent=tree["me_linh"], user=None)
         services.unit_move(unit=hd_2, new_parent=tree["hoai_duc"], user=None)
 

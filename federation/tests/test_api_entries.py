@@ -5,12 +5,13 @@ import json
 
 import pytest
 
-from federation import services
+from federation.entries import services
+from federation.entries.services import EntryRow, StaleEntries, entries_save
+from federation.entries.tests.test_locks import months_ago
 from federation.models import MonthlyEntry, Rollup
 from federation.tests.factories import UserFactory, indicator
 
 from .api import api_as, errors_of
-from .test_locks import months_ago
 
 ENTRIES = "/api/v1/entries/"
 
@@ -208,7 +209,7 @@ class TestBatchShape:
         self, tree, district_staff, this_month, monkeypatch
     ):
         def clash(**kwargs):
-            raise services.StaleEntries([])
+            raise StaleEntries([])
 
         monkeypatch.setattr(services, "entries_save", clash)
         response = post(district_staff, [row(tree["hd_1"], *this_month)])
@@ -219,12 +220,12 @@ class TestBatchShape:
 class TestListing:
     @pytest.fixture
     def entries(self, tree):
-        services.entries_save(
+        entries_save(
             rows=[
-                services.EntryRow(tree["hoai_duc"], indicator("new_members"), 2022, 4, 10),
-                services.EntryRow(tree["hoai_duc"], indicator("new_members"), 2022, 2, 30),
-                services.EntryRow(tree["hoai_duc"], indicator("new_members"), 2021, 2, 5),
-                services.EntryRow(tree["hd_1"], indicator("new_members"), 2022, 2, 200),
+                EntryRow(tree["hoai_duc"], indicator("new_members"), 2022, 4, 10),
+                EntryRow(tree["hoai_duc"], indicator("new_members"), 2022, 2, 30),
+                EntryRow(tree["hoai_duc"], indicator("new_members"), 2021, 2, 5),
+                EntryRow(tree["hd_1"], indicator("new_members"), 2022, 2, 200),
             ],
             user=None,
         )

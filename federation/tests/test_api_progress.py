@@ -6,8 +6,9 @@ import random
 import pytest
 from django.db.models import Sum
 
-from federation import services
+from federation.entries.services import EntryRow, entries_save
 from federation.models import MonthlyEntry, Period, Unit
+from federation.targets.services import target_set
 from federation.tests.factories import UserFactory, indicator
 
 from .api import api_as, errors_of
@@ -23,7 +24,7 @@ def by_code(response) -> dict[str, dict]:
 
 
 def target(unit, code, period, value, year=2022):
-    services.target_set(
+    target_set(
         unit=unit, indicator=indicator(code), year=year, period=period, value=value, user=None
     )
 
@@ -32,13 +33,13 @@ def target(unit, code, period, value, year=2022):
 def hoai_duc_2022(tree):
     """Hoài Đức's first half of 2022 (DESIGN.md): 310/512 new members, 11/20 new CĐCS."""
     new_members = indicator("new_members")
-    services.entries_save(
+    entries_save(
         rows=[
-            services.EntryRow(tree["hd_1"], new_members, 2022, 3, 200),
-            services.EntryRow(tree["hd_2"], new_members, 2022, 5, 60),
-            services.EntryRow(tree["hd_2"], new_members, 2022, 6, 50),
-            services.EntryRow(tree["hd_2"], new_members, 2022, 8, 70),
-            services.EntryRow(tree["hoai_duc"], indicator("new_grassroots_unions"), 2022, 4, 11),
+            EntryRow(tree["hd_1"], new_members, 2022, 3, 200),
+            EntryRow(tree["hd_2"], new_members, 2022, 5, 60),
+            EntryRow(tree["hd_2"], new_members, 2022, 6, 50),
+            EntryRow(tree["hd_2"], new_members, 2022, 8, 70),
+            EntryRow(tree["hoai_duc"], indicator("new_grassroots_unions"), 2022, 4, 11),
         ],
         user=None,
     )
@@ -108,13 +109,13 @@ class TestAgainstBruteForce:
         chance = random.Random(2022)
         codes = ["new_members", "new_grassroots_unions", "training_classes"]
         rows = [
-            services.EntryRow(unit, indicator(code), 2022, month, chance.randint(0, 500))
+            EntryRow(unit, indicator(code), 2022, month, chance.randint(0, 500))
             for unit in tree.values()
             for code in codes
             for month in range(1, 13)
             if chance.random() < 0.5
         ]
-        services.entries_save(rows=rows, user=None)
+        entries_save(rows=rows, user=None)
         client = api_as(superuser)
         for unit in Unit.objects.all():
             for period, months in [("Y", (1, 12)), ("H1", (1, 6)), ("H2", (7, 12))]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from federation import services
 from federation.models import Target
+from federation.targets.services import target_set
 from federation.tests.factories import UserFactory, indicator
 
 from .api import api_as, errors_of
@@ -82,7 +82,7 @@ class TestListing:
     @pytest.fixture
     def targets(self, tree):
         for year, period, value in [(2022, "Y", 512), (2022, "H1", 300), (2023, "Y", 600)]:
-            services.target_set(
+            target_set(
                 unit=tree["hoai_duc"],
                 indicator=indicator("new_members"),
                 year=year,

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from federation import rollup, services
+from federation.entries import rollup
+from federation.entries.services import entry_upsert
 from federation.models import Role, Rollup
 
 from .factories import indicator
@@ -46,7 +47,7 @@ class TestCreateUser:
 class TestRebuildRollup:
     @pytest.fixture
     def drifted(self, tree):
-        services.entry_upsert(
+        entry_upsert(
             unit=tree["hd_1"],
             indicator=indicator("new_members"),
             year=2026,

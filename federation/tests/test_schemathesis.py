@@ -17,8 +17,9 @@ from schemathesis.specs.openapi.checks import (
 
 from config.celery import app as celery_app
 from config.wsgi import application
-from federation import services
+from federation.entries.services import EntryRow, entries_save
 from federation.models import Period
+from federation.targets.services import target_set
 from federation.tests.factories import indicator
 
 CHECKS = [
@@ -46,11 +47,11 @@ def api_schema(tree, city_leader, monkeypatch, connections_kept):
     # Reports asked for are queued, never built: a PDF takes seconds and is tested elsewhere.
     monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
     new_members = indicator("new_members")
-    services.entries_save(
-        rows=[services.EntryRow(tree["hd_1"], new_members, 2024, m, 10 * m) for m in range(1, 13)],
+    entries_save(
+        rows=[EntryRow(tree["hd_1"], new_members, 2024, m, 10 * m) for m in range(1, 13)],
         user=None,
     )
-    services.target_set(
+    target_set(
         unit=tree["hoai_duc"],
         indicator=new_members,
         year=2024,

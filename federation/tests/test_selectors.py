@@ -6,9 +6,10 @@ from django.db.models import Sum
 from django.http import Http404
 
 from federation import selectors, services
+from federation.entries.services import EntryRow, entries_save
 from federation.models import MonthlyEntry, Unit
 from federation.selectors import Permission
-from federation.services import EntryRow
+from federation.targets.services import target_set
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
@@ -101,7 +102,7 @@ class TestProgress:
     @pytest.fixture
     def recorded(self, tree):
         new_members = indicator("new_members")
-        services.entries_save(
+        entries_save(
             rows=[
                 EntryRow(tree["hd_1"], new_members, 2022, 1, 100),
                 EntryRow(tree["hd_2"], new_members, 2022, 3, 150),
@@ -119,7 +120,7 @@ class TestProgress:
         return next(p for p in rows if p.indicator.code == code)
 
     def test_h1_without_an_h1_target_is_compared_with_the_year_target(self, recorded):
-        services.target_set(
+        target_set(
             unit=recorded["hoai_duc"],
             indicator=indicator("new_members"),
             year=2022,
@@ -137,7 +138,7 @@ class TestProgress:
 
     def test_an_h1_target_wins_over_the_year_target(self, recorded):
         for period, value in (("Y", 1000), ("H1", 400)):
-            services.target_set(
+            target_set(
                 unit=recorded["hoai_duc"],
                 indicator=indicator("new_members"),
                 year=2022,
@@ -169,7 +170,7 @@ class TestProgress:
 
     def test_stocks_take_the_latest_reported_month_not_a_sum(self, tree):
         total = indicator("total_members")
-        services.entries_save(
+        entries_save(
             rows=[
                 EntryRow(tree["hd_1"], total, 2022, 1, 100),
                 EntryRow(tree["hd_2"], total, 2022, 1, 50),

@@ -2,9 +2,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from federation import rollup, services
+from federation import services
+from federation.entries import rollup
+from federation.entries.services import (
+    EntryRow,
+    RowsInvalid,
+    entries_save,
+    entry_delete,
+    entry_upsert,
+)
 from federation.models import Door, MonthlyEntry, MonthlyTotal, Role, Rollup, Target, Unit, UnitKind
-from federation.services import EntryRow, RowsInvalid
+from federation.targets.services import target_set
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
@@ -60,7 +68,7 @@ class TestUnits:
         assert last.history_change_reason == "page"
 
     def test_a_grassroots_union_changed_by_a_form_into_a_federation_keeps_its_totals(self, tree):
-        services.entry_upsert(
+        entry_upsert(
             unit=tree["hd_1"], indicator=indicator("new_members"), year=2026, month=3, value=9,
             user=None,
         )  # fmt: skip
@@ -89,7 +97,7 @@ class TestUnits:
     def test_grassroots_unions_move_directly_under_the_city(self, tree):
         """The 2025 restructuring: a district is dissolved, its CĐCS go to the city."""
         code = "new_members"
-        services.entry_upsert(
+        entry_upsert(
             unit=tree["hd_1"], indicator=indicator(code), year=2025, month=3, value=12, user=None
         )
         services.unit_move(unit=tree["hd_1"], new_parent=tree["city"], user=None)
@@ -101,7 +109,7 @@ class TestUnits:
 
 class TestEntries:
     def test_saving_rolls_the_value_up_to_every_ancestor(self, tree):
-        services.entry_upsert(
+        entry_upsert(
             unit=tree["hd_1"],
             indicator=indicator("new_members"),
             year=2026,
@@ -115,7 +123,7 @@ class TestEntries:
 
     def test_replacing_a_value_adds_only_the_difference(self, tree):
         for value in (40, 25):
-            services.entry_upsert(
+            entry_upsert(
                 unit=tree["hd_1"],
                 indicator=indicator("new_members"),
                 year=2026,
@@ -128,7 +136,7 @@ class TestEntries:
 
     def test_a_unit_own_entries_and_its_childrens_add_up(self, tree):
         new_members = indicator("new_members")
-        services.entries_save(
+        entries_save(
             rows=[
                 EntryRow(tree["hoai_duc"], new_members, 2026, 3, 5),
                 EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
@@ -141,7 +149,7 @@ class TestEntries:
     def test_a_batch_with_one_invalid_row_saves_nothing(self, tree):
         new_members = indicator("new_members")
         with pytest.raises(RowsInvalid) as invalid:
-            services.entries_save(
+            entries_save(
                 rows=[
                     EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
                     EntryRow(tree["hd_2"], new_members, 2026, 13, 10),
@@ -162,7 +170,7 @@ class TestEntries:
     def test_the_same_key_twice_in_one_batch_is_refused(self, tree):
         new_members = indicator("new_members")
         with pytest.raises(RowsInvalid) as invalid:
-            services.entries_save(
+            entries_save(
                 rows=[
                     EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
                     EntryRow(tree["hd_1"], new_members, 2026, 3, 11),
@@ -174,7 +182,7 @@ class TestEntries:
 
     def test_money_in_dong_fits(self, tree):
         amount = 8_558_063_000_000
-        services.entry_upsert(
+        entry_upsert(
             unit=tree["hd_1"],
             indicator=indicator("union_fees_collected"),
             year=2026,
@@ -188,7 +196,7 @@ class TestEntries:
         user = UserFactory(role_on=tree["hoai_duc"])
         year, month = this_month
         for value, door in ((40, Door.PAGE), (45, Door.API)):
-            services.entry_upsert(
+            entry_upsert(
                 unit=tree["hd_1"],
                 indicator=indicator("new_members"),
                 year=year,
@@ -206,7 +214,7 @@ class TestEntries:
 
     def test_an_unchanged_value_writes_no_history(self, tree):
         for _ in range(2):
-            services.entry_upsert(
+            entry_upsert(
                 unit=tree["hd_1"],
                 indicator=indicator("new_members"),
                 year=2026,
@@ -217,7 +225,7 @@ class TestEntries:
         assert MonthlyEntry.history.count() == 1
 
     def test_deleting_takes_the_value_out_of_every_ancestor(self, tree):
-        entry = services.entry_upsert(
+        entry = entry_upsert(
             unit=tree["hd_1"],
             indicator=indicator("new_members"),
             year=2026,
@@ -225,7 +233,7 @@ class TestEntries:
             value=40,
             user=None,
         )
-        services.entry_delete(entry=entry, user=None)
+        entry_delete(entry=entry, user=None)
         assert rollup_total(tree["city"], "new_members", 2026, 3) == 0
         assert MonthlyEntry.history.first().history_type == "-"
 
@@ -238,7 +246,7 @@ class TestEntries:
 
 class TestTargets:
     def test_setting_twice_replaces_and_says_so(self, tree, city_leader):
-        first, created = services.target_set(
+        first, created = target_set(
             unit=tree["hoai_duc"],
             indicator=indicator("new_members"),
             year=2026,
@@ -246,7 +254,7 @@ class TestTargets:
             value=512,
             user=city_leader,
         )
-        again, created_again = services.target_set(
+        again, created_again = target_set(
             unit=tree["hoai_duc"],
             indicator=indicator("new_members"),
             year=2026,
@@ -259,7 +267,7 @@ class TestTargets:
         assert again.set_by == city_leader
 
     def test_a_new_target_writes_one_history_record_with_its_door(self, tree, city_leader):
-        services.target_set(
+        target_set(
             unit=tree["hoai_duc"],
             indicator=indicator("new_members"),
             year=2026,
@@ -282,7 +290,7 @@ class TestTargets:
     def test_invalid_targets_are_refused(self, tree, field, value):
         values = {"year": 2026, "period": "Y", "value": 10} | {field: value}
         with pytest.raises(ValidationError) as error:
-            services.target_set(
+            target_set(
                 unit=tree["hoai_duc"], indicator=indicator("new_members"), user=None, **values
             )
         assert field in error.value.message_dict

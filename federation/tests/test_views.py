@@ -6,8 +6,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from federation import services
+from federation.entries.services import EntryRow, entries_save, entry_upsert
 from federation.models import Period
 from federation.selectors import CHILDREN_PER_PAGE
+from federation.targets.services import target_set
 from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
 PASSWORD = "mat-khau-123"  # UserFactory's
@@ -34,18 +36,16 @@ def hoai_duc_h1_2022(tree):
     """The figures of LĐLĐ huyện Hoài Đức's 2022 mid-year report (DESIGN.md)."""
     new_members = indicator("new_members")
     founded = indicator("new_grassroots_unions")
-    services.entries_save(
+    entries_save(
         rows=[
-            services.EntryRow(tree["hd_1"], new_members, 2022, 3, 200),
-            services.EntryRow(tree["hd_2"], new_members, 2022, 5, 60),
-            services.EntryRow(tree["hd_2"], new_members, 2022, 6, 50),
+            EntryRow(tree["hd_1"], new_members, 2022, 3, 200),
+            EntryRow(tree["hd_2"], new_members, 2022, 5, 60),
+            EntryRow(tree["hd_2"], new_members, 2022, 6, 50),
         ],
         user=None,
     )
-    services.entry_upsert(
-        unit=tree["hoai_duc"], indicator=founded, year=2022, month=4, value=11, user=None
-    )
-    services.target_set(
+    entry_upsert(unit=tree["hoai_duc"], indicator=founded, year=2022, month=4, value=11, user=None)
+    target_set(
         unit=tree["hoai_duc"],
         indicator=new_members,
         year=2022,
@@ -53,7 +53,7 @@ def hoai_duc_h1_2022(tree):
         value=512,
         user=None,
     )
-    services.target_set(
+    target_set(
         unit=tree["hoai_duc"], indicator=founded, year=2022, period=Period.H1, value=20, user=None
     )
     return tree["hoai_duc"]
@@ -281,7 +281,7 @@ def test_unit_page_cuts_the_period_off_at_the_chosen_month(
 
 
 def test_unit_page_writes_large_figures_with_thousand_dots(client, tree, district_staff):
-    services.entry_upsert(
+    entry_upsert(
         unit=tree["hd_1"],
         indicator=indicator("union_fees_collected"),
         year=2022,

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from federation import excel
+from federation.entries.services import RowsInvalid
 from federation.models import Door
-from federation.services import RowsInvalid
 from membership import services
 from membership.importing import check_rows, read_member_rows
 from membership.models import Gender, Member

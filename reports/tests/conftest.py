@@ -3,8 +3,9 @@ import datetime
 import pytest
 
 from config.celery import app as celery_app
-from federation import services as federation_services
+from federation.entries.services import entry_upsert
 from federation.models import Period
+from federation.targets.services import target_set
 from federation.tests.factories import UserFactory, indicator
 from reports import services
 from reports.models import ReportKind
@@ -32,13 +33,13 @@ def eager_tasks(monkeypatch):
 
 
 def save(unit, code: str, year: int, month: int, value: int) -> None:
-    federation_services.entry_upsert(
+    entry_upsert(
         unit=unit, indicator=indicator(code), year=year, month=month, value=value, user=None
     )
 
 
 def target(unit, code: str, year: int, period: str, value: int) -> None:
-    federation_services.target_set(
+    target_set(
         unit=unit, indicator=indicator(code), year=year, period=period, value=value, user=None
     )
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from federation import rollup
+from federation.entries import rollup
 
 
 class Command(BaseCommand):

@@ -1,0 +1,56 @@
+"""The demo plan: everything the seed writes, computed before any write, and the months it covers.
+
+The same day gives the same plan; a series planned from January of last year keeps its past months
+when a later run adds new ones.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from .figures import _parent_entries, _targets, _union_entries, _union_flows
+from .roster import _as_of, _roster_flows, _RosterBuilder
+from .specs import Flow, MemberSpec, Month, PlannedEntry, PlannedTarget, UnionSpec
+from .tree import PARENTS, _unions_of, roster_unions
+
+# --- plan: everything the seed writes, computed before any write --------------------------------
+
+
+@dataclass
+class Plan:
+    unions: dict[str, list[UnionSpec]]
+    members: list[MemberSpec]
+    entries: list[PlannedEntry]
+    targets: list[PlannedTarget]
+
+
+def planned_months(today: datetime.date) -> list[Month]:
+    """January of last year through December of this year; months after today are not saved."""
+    return [(year, month) for year in (today.year - 1, today.year) for month in range(1, 13)]
+
+
+def build_plan(today: datetime.date) -> Plan:
+    """Everything the seed writes, decided before any write; the same input, the same plan."""
+    months = planned_months(today)
+    unions = {parent.code: _unions_of(parent) for parent in PARENTS}
+    flows: dict[str, dict[Month, Flow]] = {}
+    members: list[MemberSpec] = []
+    for union in roster_unions(unions):
+        parent_no = 1 + [p.code for p in PARENTS].index(union.code.rsplit("-", 1)[0])
+        card_prefix = f"HN{parent_no:02d}{union.code[-3:]}"
+        drawn = _RosterBuilder(union, card_prefix, today.year).build(months)
+        roster = [m for m in (_as_of(m, today) for m in drawn) if m]
+        members.extend(roster)
+        flows[union.code] = _roster_flows(roster, months, today)
+    entries: list[PlannedEntry] = []
+    top_of = {}
+    for parent in PARENTS:
+        top_of[parent.code] = parent.code
+        for union in unions[parent.code]:
+            top_of[union.code] = parent.code
+            if union.code not in flows:
+                flows[union.code] = _union_flows(union, months)
+            entries.extend(_union_entries(union, flows[union.code]))
+        opening = sum(flows[u.code][months[0]].total for u in unions[parent.code])
+        entries.extend(_parent_entries(parent, unions[parent.code], opening, months))
+    targets = list(_targets(entries, top_of, (today.year - 1, today.year)))
+    return Plan(unions, members, entries, targets)

@@ -1,0 +1,327 @@
+"""Reads for the progress dashboards: a unit's own figures, its children's, the monthly trend,
+and the emulation clusters the children are grouped in.
+
+Every figure against its target is federation.selectors.progress_for_units's, the rule the API
+and the report PDF print: the unit's own figures, and the children's, read at once. This module
+adds the pace and the status; the ranking and sorting of the children table is in ranking.py. A
+page costs the same few queries at the confederation as at a CĐCS.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+from django.db import models
+
+from ..entries.selectors import STATUS_LABELS as DATA_LABELS
+from ..entries.selectors import Status as DataStatus
+from ..entries.selectors import children_completeness
+from ..forms import ProgressQuery
+from ..models import Aggregation, EmulationCluster, Indicator, MonthlyTotal, Period, Target, Unit
+from ..selectors import (
+    IndicatorProgress,
+    aggregate_months,
+    percent_of,
+    progress_for,
+    progress_for_units,
+)
+
+MonthFigures = dict[int, tuple[int, int]]  # month -> (total, entries)
+
+
+class Status(models.TextChoices):
+    ACHIEVED = "achieved", "Đạt"
+    ON_PACE = "on_pace", "Đúng tiến độ"
+    BEHIND = "behind", "Chậm tiến độ"
+
+
+# --- pace and status ---------------------------------------------------------------------------
+
+
+def last_month_over(year: int, last_month: int, today: date) -> int:
+    """The last month of the figures that is over by `today` (0 when none is)."""
+    if year < today.year:
+        return last_month
+    if year > today.year:
+        return 0
+    return min(last_month, today.month - 1)
+
+
+def expected_pace(
+    indicator: Indicator, target_period: str, year: int, last_month: int, today: date
+) -> Decimal:
+    """The percent of its target a unit keeping an even pace has reached by the figures' end.
+
+    It is the share of the target period's months that are over, counted to the cut-off month:
+    H1 through May against an H1 target is 5/6, against the year's target 5/12; a finished period
+    against its own target is 100%. A stock (latest value, e.g. total members) is a level to
+    reach, not a sum that grows month by month, so its pace is always 100%.
+    """
+    if indicator.aggregation == Aggregation.LAST:
+        return Decimal(100)
+    months = Period(target_period).months
+    over = last_month_over(year, last_month, today)
+    return percent_of(sum(1 for m in months if m <= over), len(months))
+
+
+def status_of(indicator: Indicator, percent: Decimal | None, pace: Decimal | None) -> Status | None:
+    """Đạt at 100%, đúng tiến độ at the expected pace, else chậm tiến độ.
+
+    None without a target, and for indicators where lower is better (members leaving, unions
+    dissolved): their target is a ceiling, not a goal to reach, so they get no status.
+    """
+    if percent is None or pace is None or not indicator.higher_is_better:
+        return None
+    if percent >= 100:
+        return Status.ACHIEVED
+    return Status.ON_PACE if percent >= pace else Status.BEHIND
+
+
+@dataclass(frozen=True)
+class Figure:
+    """Actual against target for one unit and indicator, with its pace and status."""
+
+    indicator: Indicator
+    actual: int
+    target: int | None
+    target_period: str | None
+    percent: Decimal | None
+    pace: Decimal | None
+    status: Status | None
+
+    @property
+    def bar_width(self) -> str:
+        """The progress bar's width in percent, for a style attribute (a dot, never a comma)."""
+        return str(min(self.percent or Decimal(0), Decimal(100)))
+
+    @property
+    def pace_position(self) -> str:
+        return str(self.pace or Decimal(0))
+
+    @property
+    def against_year_target(self) -> bool:
+        """A half-year figure compared with the year's target, as half-year reports do."""
+        return self.target_period == Period.YEAR
+
+
+def figure(
+    progress: IndicatorProgress,
+    query: ProgressQuery,
+    today: date,
+    pace_of: Callable[..., Decimal] = expected_pace,
+) -> Figure:
+    """The progress with its pace and status; `pace_of` lets a table compute each pace once."""
+    indicator, target_period, percent = progress.indicator, progress.target_period, progress.percent
+    pace = (
+        pace_of(indicator, target_period, query.year, query.last_month, today)
+        if target_period and percent is not None
+        else None
+    )
+    status = status_of(indicator, percent, pace)
+    return Figure(indicator, progress.actual, progress.target, target_period, percent, pace, status)
+
+
+# --- the unit's own figures --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of a unit's dashboard: this period's figure and the same period last year."""
+
+    figure: Figure
+    last_year: IndicatorProgress
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.figure.indicator
+
+    @property
+    def change(self) -> int:
+        return self.figure.actual - self.last_year.actual
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        """The change against the same period last year, in percent (None if that was 0)."""
+        return percent_of(self.change, self.last_year.actual)
+
+    @property
+    def change_size(self) -> int:
+        return abs(self.change)
+
+    @property
+    def change_percent_size(self) -> Decimal | None:
+        return abs(self.change_percent) if self.change_percent is not None else None
+
+    @property
+    def improved(self) -> bool | None:
+        """Whether the change is for the better, given which way the indicator is better."""
+        if not self.change:
+            return None
+        return (self.change > 0) == self.indicator.higher_is_better
+
+
+def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[IndicatorRow]:
+    """The unit's progress for the period and for the same period a year earlier."""
+    indicators = list(Indicator.objects.filter(is_active=True))
+    now = progress_for(unit, query.year, query.period, query.through_month, indicators=indicators)
+    before = {
+        p.indicator.pk: p
+        for p in progress_for(
+            unit, query.year - 1, query.period, query.through_month, indicators=indicators
+        )
+    }
+    return [IndicatorRow(figure(p, query, today), before[p.indicator.pk]) for p in now]
+
+
+# --- the children table ------------------------------------------------------------------------
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    figures: dict[int, Figure]  # by indicator id
+    data: str  # an entries.selectors.Status: the month's data entry
+    cluster: str | None = None
+    rank: int | None = None
+
+    @property
+    def data_label(self) -> str:
+        return DATA_LABELS[self.data]
+
+
+@dataclass
+class ChildrenTable:
+    parent: Unit
+    indicators: list[Indicator]  # the key indicators, in catalogue order
+    rows: list[ChildRow]
+    data_month: tuple[int, int]  # (year, month) of the completeness column
+    targeted: set[int]  # ids of the indicators some child has a target for
+
+    def by_percent(self, indicator: Indicator) -> bool:
+        """Children are ranked by percent of target; by the figure itself where none has one."""
+        return indicator.pk in self.targeted
+
+    def indicator(self, code: str | None) -> Indicator | None:
+        """The key indicator with this code, else the first one."""
+        return next((i for i in self.indicators if i.code == code), None) or next(
+            iter(self.indicators), None
+        )
+
+
+def children_table(
+    parent: Unit, query: ProgressQuery, today: date, indicators: list[Indicator] | None = None
+) -> ChildrenTable:
+    """Every child with its actual, target and percent per key indicator: six queries at most
+    (the indicators unless passed in, the children, their progress, their month's data entry).
+
+    Key indicators are those some child has a target for; where none has, those with figures.
+    The children are found once; the other queries look their rows up by id, so none of them
+    walks the parent's subtree (at the confederation, every unit there is).
+    """
+    if indicators is None:
+        indicators = list(Indicator.objects.filter(is_active=True))
+    children = list(Unit.objects.children_of(parent))
+    progress = progress_for_units(
+        children, query.year, query.period, query.through_month, indicators=indicators
+    )
+    rows = [p for child in children for p in progress[child.pk]]
+    targeted = {p.indicator.pk for p in rows if p.target_period is not None}
+    reported = {p.indicator.pk for p in rows if p.actual}
+    key = [i for i in indicators if i.pk in (targeted or reported)] or indicators
+    data_month = completeness_month(query, today)
+    data = children_completeness([child.pk for child in children], *data_month)
+
+    pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
+    shown = {i.pk for i in key}
+    table_rows = [
+        ChildRow(
+            child,
+            {
+                p.indicator.pk: figure(p, query, today, pace_of)
+                for p in progress[child.pk]
+                if p.indicator.pk in shown
+            },
+            data.get(child.pk, DataStatus.MISSING),
+        )
+        for child in children
+    ]
+    return ChildrenTable(parent, key, table_rows, data_month, targeted)
+
+
+def completeness_month(query: ProgressQuery, today: date) -> tuple[int, int]:
+    """The month whose data the children table reports on: the figures' last month if it is
+    over, else the last month that is (the one being chased), never before the period starts."""
+    previous = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    month = min((query.year, query.last_month), previous)
+    return max(month, (query.year, Period(query.period).months[0]))
+
+
+# --- the trend chart ---------------------------------------------------------------------------
+
+
+def trend(unit: Unit, year: int, indicators: Iterable[Indicator], today: date) -> list[dict]:
+    """Per indicator, monthly and cumulative figures of the year and the year before, and the
+    year's targets, ready for json_script: two queries.
+
+    Cumulative month m is the figure "through month m", by progress_for's rule. Months still to
+    come are None so the lines stop at today.
+    """
+    by_month: dict[tuple[int, int], MonthFigures] = defaultdict(dict)
+    for indicator_id, y, month, total, entries in MonthlyTotal.objects.filter(
+        unit=unit, year__in=[year - 1, year]
+    ).values_list("indicator_id", "year", "month", "total", "entries"):
+        by_month[(indicator_id, y)][month] = (total, entries)
+    targets = {
+        (indicator_id, period): value
+        for indicator_id, period, value in Target.objects.filter(unit=unit, year=year).values_list(
+            "indicator_id", "period", "value"
+        )
+    }
+    shown = range(1, 13) if year < today.year else range(1, today.month + 1)
+    if year > today.year:
+        shown = range(0)
+
+    series = []
+    for indicator in indicators:
+        now, before = by_month[(indicator.pk, year)], by_month[(indicator.pk, year - 1)]
+        series.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name,
+                "unit": indicator.unit_of_measure,
+                "stock": indicator.aggregation == Aggregation.LAST,
+                "monthly": [now.get(m, (0, 0))[0] if m in shown else None for m in range(1, 13)],
+                "monthly_before": [before.get(m, (0, 0))[0] for m in range(1, 13)],
+                "cumulative": [
+                    _through(indicator, now, m) if m in shown else None for m in range(1, 13)
+                ],
+                "cumulative_before": [_through(indicator, before, m) for m in range(1, 13)],
+                "target_year": targets.get((indicator.pk, Period.YEAR)),
+                "target_h1": targets.get((indicator.pk, Period.H1)),
+            }
+        )
+    return series
+
+
+def _through(indicator: Indicator, months: MonthFigures, month: int) -> int:
+    return aggregate_months(indicator, {m: v for m, v in months.items() if m <= month})
+
+
+# --- emulation clusters ------------------------------------------------------------------------
+
+
+def clusters_of(owner: Unit) -> list[EmulationCluster]:
+    """The owner's clusters with their members: two queries."""
+    return list(EmulationCluster.objects.filter(owner=owner).prefetch_related("members"))
+
+
+def cluster_names(owner: Unit) -> dict[int, str]:
+    """Child id → the name of its cluster, for the owner's children in one: one query."""
+    return dict(
+        EmulationCluster.members.through.objects.filter(emulationcluster__owner=owner).values_list(
+            "unit_id", "emulationcluster__name"
+        )
+    )

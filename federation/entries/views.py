@@ -1,0 +1,257 @@
+"""Monthly data entry: the grid, marking a month complete, reopening a locked month, history."""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..formatting import vn_number
+from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, Unit
+from ..months import next_month, previous_month
+from ..selectors import Permission, scope_for, unit_for_user_or_404
+from . import locks, selectors, services
+from .anomalies import unusual_values
+from .forms import EntryGridForm, ReopenForm
+from .selectors import Cell, GridRow
+from .services import Conflict, EntryRow, RowsInvalid, StaleEntries
+
+
+def _month_or_404(year: int, month: int) -> None:
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12):
+        raise Http404("Không có tháng này.")
+
+
+def _unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
+    unit = unit_for_user_or_404(request.user, pk)
+    _month_or_404(year, month)
+    return unit
+
+
+@require_GET
+@login_required
+def entry_current(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = unit_for_user_or_404(request.user, pk)
+    today = timezone.localdate()
+    return redirect("entry_month", pk=unit.pk, year=today.year, month=today.month)
+
+
+@dataclass
+class GridPage:
+    """One page of the grid for a unit's month, as shown or as posted back."""
+
+    unit: Unit
+    year: int
+    month: int
+    search: str
+    page: Page
+    indicators: list[Indicator]
+    grid: list[GridRow]
+
+    @property
+    def url(self) -> str:
+        query = urlencode(
+            {"q": self.search, "page": self.page.number}
+            if self.search
+            else {"page": self.page.number}
+        )
+        return f"{reverse('entry_month', args=[self.unit.pk, self.year, self.month])}?{query}"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    unit = _unit_for_entry(request, pk, year, month)
+    params = request.POST if request.method == "POST" else request.GET
+    search = params.get("q", "").strip()
+    page = selectors.grid_units(request.user, unit, search, params.get("page"))
+    indicators = list(Indicator.objects.filter(is_active=True))
+    units = list(page.object_list)
+    suggestions = selectors.registry_suggestions(units, year, month)
+    grid = selectors.build_grid(units, indicators, year, month, suggestions)
+    shown = GridPage(unit, year, month, search, page, indicators, grid)
+    if request.method == "GET":
+        return _render_grid(request, shown)
+
+    form = EntryGridForm(request.POST, grid=grid)
+    if not form.is_valid():
+        return _render_grid(request, shown, form)
+    rows, expected = form.changes(year, month)
+    if not rows:
+        messages.info(request, "Không có thay đổi nào để lưu.")
+        return redirect(shown.url)
+    found = unusual_values(rows)
+    if found and not form.cleaned_data["confirm_unusual"]:
+        return _render_grid(request, shown, form, unusual=_attach_unusual(form, rows, found))
+    try:
+        saved = services.entries_save(
+            rows=rows, user=request.user, door=Door.PAGE, expected=expected
+        )
+    except RowsInvalid as invalid:
+        _attach_errors(form, rows, invalid)
+    except StaleEntries as stale:
+        _attach_conflicts(form, rows, stale)
+    else:
+        messages.success(request, f"Đã lưu {vn_number(saved)} số liệu tháng {month:02d}/{year}.")
+        return redirect(shown.url)
+    return _render_grid(request, shown, form)
+
+
+def _cell_for(form: EntryGridForm, row: EntryRow) -> Cell:
+    return next(c for c in form.cells if c.unit == row.unit and c.indicator == row.indicator)
+
+
+def _attach_unusual(form: EntryGridForm, rows: list[EntryRow], found) -> list[str]:
+    lines = []
+    for item in found:
+        cell = _cell_for(form, rows[item.row])
+        cell.warnings.append(item.message)
+        lines.append(f"{cell.unit.display_name} · {cell.indicator.name}: {item.message}")
+    return lines
+
+
+def _attach_errors(form: EntryGridForm, rows: list[EntryRow], invalid: RowsInvalid) -> None:
+    for error in invalid.errors:
+        cell = _cell_for(form, rows[error.row])
+        cell.error = error.message
+        form.add_error(None, f"{cell.unit.display_name} · {cell.indicator.name}: {error.message}")
+
+
+def _attach_conflicts(form: EntryGridForm, rows: list[EntryRow], stale: StaleEntries) -> None:
+    if not stale.conflicts:
+        form.add_error(None, "Có người vừa nhập số liệu tháng này cùng lúc. Hãy tải lại trang.")
+        return
+    for conflict in stale.conflicts:
+        cell = _cell_for(form, rows[conflict.row])
+        cell.changed_meanwhile = _conflict_text(conflict)
+        # The next save compares with what is there now: saving again is a deliberate choice.
+        cell.value = conflict.current
+    form.add_error(
+        None,
+        "Trong lúc bạn nhập, người khác đã sửa các ô được đánh dấu. Chưa có gì được lưu: "
+        "hãy xem lại các ô đó rồi bấm Lưu lần nữa.",
+    )
+
+
+def _conflict_text(conflict: Conflict) -> str:
+    who = conflict.changed_by.get_username() if conflict.changed_by else "Người khác"
+    current = "(trống)" if conflict.current is None else vn_number(conflict.current)
+    if conflict.changed_at is None:
+        return f"{who} vừa sửa thành {current}"
+    when = timezone.localtime(conflict.changed_at).strftime("%H:%M %d/%m/%Y")
+    return f"{who} vừa sửa thành {current} lúc {when}"
+
+
+def _render_grid(
+    request: HttpRequest,
+    shown: GridPage,
+    form: EntryGridForm | None = None,
+    unusual: list[str] | None = None,
+) -> HttpResponse:
+    unit, year, month = shown.unit, shown.year, shown.month
+    totals = [
+        (indicator, sum(row.cells[i].value or 0 for row in shown.grid))
+        for i, indicator in enumerate(shown.indicators)
+    ]
+    context = {
+        "shown": shown,
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "previous": previous_month(year, month),
+        "next": next_month(year, month),
+        "page": shown.page,
+        "search": shown.search,
+        "indicators": shown.indicators,
+        "grid": shown.grid,
+        "totals": totals,
+        "form": form,
+        "unusual": unusual or [],
+        "state": locks.month_state(unit, year, month),
+        "bypasses_locks": locks.bypasses_locks(request.user),
+        "can_reopen": scope_for(request.user).allows(unit, Permission.SET_TARGETS),
+        "completion": unit.completions.filter(year=year, month=month).first(),
+    }
+    return render(
+        request, "federation/entry_month.html", context, status=200 if form is None else 400
+    )
+
+
+@require_POST
+@login_required
+def entry_complete(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    unit = _unit_for_entry(request, pk, year, month)
+    if request.POST.get("action") == "undo":
+        services.month_uncomplete(unit=unit, year=year, month=month, user=request.user)
+        messages.info(request, f"Đã bỏ đánh dấu hoàn thành tháng {month:02d}/{year}.")
+    else:
+        services.month_complete(unit=unit, year=year, month=month, user=request.user)
+        messages.success(request, f"Đã xác nhận hoàn thành nhập liệu tháng {month:02d}/{year}.")
+    return redirect("entry_month", pk=unit.pk, year=year, month=month)
+
+
+@require_POST
+@login_required
+def entry_reopen(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    unit = _unit_for_entry(request, pk, year, month)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        end_of_day = datetime.datetime.combine(form.cleaned_data["until"], datetime.time.max)
+        try:
+            services.month_reopen(
+                unit=unit,
+                year=year,
+                month=month,
+                reason=form.cleaned_data["reason"],
+                expires_at=timezone.make_aware(end_of_day),
+                user=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            until = form.cleaned_data["until"].strftime("%d/%m/%Y")
+            messages.success(request, f"Đã mở lại tháng {month:02d}/{year} đến hết ngày {until}.")
+    else:
+        messages.error(request, "Cần ghi lý do và ngày hết hạn mở lại.")
+    return redirect("entry_month", pk=unit.pk, year=year, month=month)
+
+
+@require_GET
+@login_required
+def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    """Every change to the month's values of the unit and its children, newest first."""
+    unit = _unit_for_entry(request, pk, year, month)
+    context = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "changes": selectors.month_changes(unit, year, month),
+        "limit": selectors.HISTORY_LIMIT,
+    }
+    return render(request, "federation/entry_history.html", context)
+
+
+@require_GET
+@login_required
+def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    unit = _unit_for_entry(request, pk, year, month)
+    return render(
+        request,
+        "federation/completeness.html",
+        {
+            "unit": unit,
+            "year": year,
+            "month": month,
+            "previous": previous_month(year, month),
+            "next": next_month(year, month),
+            "report": selectors.month_completeness(unit, year, month),
+        },
+    )
