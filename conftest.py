@@ -7,6 +7,14 @@ from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFacto
 BROWSER = "/usr/bin/chromium"
 
 
+def pytest_configure(config):
+    """A fast password hash under test, as cookiecutter-django's test settings have: Django's
+    default (PBKDF2, over a million rounds) costs each user a test creates most of a second."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploads and report files go to a throwaway folder, never the project's media/."""

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import formats, translation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +62,8 @@ def test_vietnamese_language_time_zone_and_number_format():
         assert formats.number_format(8558063, use_l10n=True) == "8.558.063"
         assert formats.number_format(60.5, 1, use_l10n=True) == "60,5"
         assert formats.date_format(datetime.date(2022, 7, 5), "SHORT_DATE_FORMAT") == "05/07/2022"
+
+
+def test_tests_hash_passwords_with_a_fast_hasher():
+    """conftest.py swaps Django's PBKDF2 for MD5: the suite creates hundreds of users."""
+    assert make_password("demo12345").startswith("md5$")

@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.test import override_settings
 
 from demo.plan import Plan, build_plan
 from demo.seed import DEMO_PASSWORD, DEMO_USERS
@@ -30,7 +29,6 @@ DEMO_ROLES = {
     ("canbo_hd", "HN-HD"): "staff",
 }
 TODAY = datetime.date.today()
-FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 
 
 def seed_demo(months_back: int = 2) -> str:
@@ -69,7 +67,7 @@ class TestSeededDemo:
 
     @pytest.fixture(scope="class")
     def seeded(self, django_db_setup, django_db_blocker) -> Iterator[str]:
-        with FAST_HASHING, django_db_blocker.unblock(), transaction.atomic():
+        with django_db_blocker.unblock(), transaction.atomic():
             yield seed_demo()
             transaction.set_rollback(True)
 

@@ -11,12 +11,6 @@ from reports import services
 from reports.models import ReportKind
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Each user the factories make hashes a password: PBKDF2 costs half a second a user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def override_celery(monkeypatch, **options) -> None:
     """Celery's settings for this test. The app reads Django's CELERY_-prefixed names before
     its own, so both spellings are set."""
