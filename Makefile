@@ -32,6 +32,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 worker: setup
 	$(BIN)/celery -A config worker --loglevel=info

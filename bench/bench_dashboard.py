@@ -16,10 +16,10 @@ The data goes in with SQL, not through entries_save, which would take hours for 
 units by COPY with their materialized paths computed here (treebeard: steplen 4, alphabet 0-9A-Z),
 entries and targets by INSERT … SELECT, and the roll-up computed from the entries level by level,
 deepest first (a unit's rows are its own entries plus its children's totals; a CĐCS keeps no
-rows, its totals are its entries), merged with the
-same INSERT … ON CONFLICT DO UPDATE that federation.rollup.apply uses. A small tree is built the
-same way first and checked with federation.rollup.find_drift, so the big roll-up comes from SQL
-shown to agree with the entries; a few units of the big one are then checked by brute force.
+rows, its totals are its entries), merged with the same INSERT … ON CONFLICT DO UPDATE that
+federation.entries.rollup.apply uses. A small tree is built the same way first and checked with
+federation.entries.rollup.find_drift, so the big roll-up comes from SQL shown to agree with the
+entries; a few units of the big one are then checked by brute force.
 The big tables are UNLOGGED while they fill: the database is thrown away after.
 """
 
@@ -229,7 +229,8 @@ def time_view(client, url: str, params: dict, runs: int, headers: dict) -> Timin
 def time_dashboard(client, unit, year: int, runs: int) -> tuple[Timing, Timing | None]:
     """The page, then its children's table as the page's htmx request asks for it."""
     from django.urls import reverse
-    from federation.views.dashboard import LAZY_TABLE_ID
+
+    from federation.dashboards.views import LAZY_TABLE_ID
 
     params = {"year": year, "period": "Y"}
     page = time_view(client, reverse("unit_dashboard", args=[unit.pk]), params, runs, {})
@@ -319,8 +320,8 @@ def run(args) -> None:
 
 
 def build_checked(cursor, raw, unions: int, months: list) -> None:
-    """The small tree, checked against federation.rollup.find_drift, then the big one."""
-    from federation import rollup
+    """The small tree, checked against federation.entries.rollup.find_drift, then the big one."""
+    from federation.entries import rollup
     from federation.models import MonthlyEntry, Rollup, Unit
 
     cursor.execute("SET synchronous_commit TO off")

@@ -8,7 +8,7 @@ failure), builds a city → district → 500 CĐCS tree, and times, several time
 - services.entries_save for one month × every active indicator × the district and its CĐCS
   (roll-up included): first insert of a month, then an update of every value;
 - the Excel import of a 10,000-row workbook (500 CĐCS × 20 months) through
-  federation.entry_excel, as a superuser: reading and checking every cell, then saving; and
+  federation.entries.importing, as a superuser: reading and checking every cell, then saving; and
   reading the same file again once saved, when every value is unchanged. Twice: with every
   indicator column filled (150,000 values, the worst case) and with three (30,000 values).
 
@@ -89,8 +89,8 @@ def timed(function: Callable[..., object], *args, **kwargs) -> tuple[float, Any]
 
 
 def bench_month_save(units, indicators, repeat: int) -> dict[str, list[float]]:
+    from federation.entries.services import EntryRow, entries_save
     from federation.models import Door
-    from federation.services import EntryRow, entries_save
 
     times: dict[str, list[float]] = {"insert": [], "update": []}
     for rep in range(repeat):
@@ -112,10 +112,12 @@ def bench_month_save(units, indicators, repeat: int) -> dict[str, list[float]]:
 def import_workbook(unions, indicators, first_year: int, filled: int) -> bytes:
     """The import layout for every CĐCS over MONTHS_PER_IMPORT months from January of
     `first_year`, the first `filled` indicator columns filled and the others left blank."""
-    from federation import entry_excel, excel
+    from federation import excel
+    from federation.entries.excel import CODE, MONTH, NAME, SHEET_TITLE, YEAR
+    from federation.months import months_between
 
     last_year, last_month = divmod(first_year * 12 + MONTHS_PER_IMPORT - 1, 12)
-    months = entry_excel.months_between((first_year, 1), (last_year, last_month + 1))
+    months = months_between((first_year, 1), (last_year, last_month + 1))
     blanks = [None] * (len(indicators) - filled)
     rows = [
         [u.code, u.name, year, month, *(random.randint(0, 500) for _ in range(filled)), *blanks]
@@ -123,20 +125,21 @@ def import_workbook(unions, indicators, first_year: int, filled: int) -> bytes:
         for u in unions
     ]
     headers = [
-        entry_excel.CODE,
-        entry_excel.NAME,
-        entry_excel.YEAR,
-        entry_excel.MONTH,
-        *map(entry_excel.indicator_header, indicators),
+        CODE,
+        NAME,
+        YEAR,
+        MONTH,
+        *map(excel.indicator_header, indicators),
     ]
-    return excel.workbook_bytes(excel.Sheet(entry_excel.SHEET_TITLE, headers, rows))
+    return excel.workbook_bytes(excel.Sheet(SHEET_TITLE, headers, rows))
 
 
 def bench_import(district, unions, indicators, user, repeat: int, filled: int, first_year: int):
     """Each repetition imports new months (a first import), then reads the same file again."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from federation.entry_excel import read_import, save_import
+
+    from federation.entries.importing import read_import, save_import
 
     times: dict[str, list[float]] = {"read": [], "save": [], "total": [], "again": []}
     queries = set()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from federation.models import Period
 
-from .specs import Flow, Month, PlannedEntry, PlannedTarget, UnionSpec, _count, _rng
+from .specs import Flow, Month, PlannedEntry, PlannedTarget, UnionSpec, random_count, rng_for
 from .tree import CITY, PARENTS, ParentSpec
 
 # --- seasons and flows of members --------------------------------------------------------------
@@ -27,16 +27,17 @@ SUPPORT_SEASON = {1: 3.0, 2: 2.0, 3: 1.0, 4: 1.0, 5: 1.0, 6: 1.0,
 SUPPORT_GRANTS = (500_000, 1_000_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 5_000_000)
 
 
-def _union_flows(union: UnionSpec, months: list[Month]) -> dict[Month, Flow]:
-    rng = _rng("flows", union.code)
+def union_flows(union: UnionSpec, months: list[Month]) -> dict[Month, Flow]:
+    rng = rng_for("flows", union.code)
     workforce = union.workforce_total
     total = round(workforce * rng.uniform(0.7, 0.95))
     admission, leaving = rng.uniform(0.004, 0.012), rng.uniform(0.002, 0.008)
     flows = {}
     for year, month in months:
-        left = min(total, _count(rng, total * leaving * LEAVING_SEASON[month]))
+        left = min(total, random_count(rng, total * leaving * LEAVING_SEASON[month]))
         new = min(
-            workforce - total + left, _count(rng, workforce * admission * ADMISSION_SEASON[month])
+            workforce - total + left,
+            random_count(rng, workforce * admission * ADMISSION_SEASON[month]),
         )
         total += new - left
         flows[(year, month)] = Flow(new, left, total)
@@ -46,7 +47,7 @@ def _union_flows(union: UnionSpec, months: list[Month]) -> dict[Month, Flow]:
 # --- monthly entries and targets ---------------------------------------------------------------
 
 
-def _union_entries(union: UnionSpec, flows: dict[Month, Flow]) -> Iterator[PlannedEntry]:
+def union_entries(union: UnionSpec, flows: dict[Month, Flow]) -> Iterator[PlannedEntry]:
     for (year, month), flow in flows.items():
         yield PlannedEntry(union.code, "total_members", year, month, flow.total)
         if flow.new:
@@ -58,10 +59,10 @@ def _union_entries(union: UnionSpec, flows: dict[Month, Flow]) -> Iterator[Plann
 def _parent_figures(
     rng: random.Random, size: int, workforce: int, members: int, month: int, wage: float
 ) -> dict[str, int]:
-    classes = _count(rng, 0.7 * TRAINING_SEASON[month])
-    visits = _count(rng, size * 0.25 * SUPPORT_SEASON[month])
+    classes = random_count(rng, 0.7 * TRAINING_SEASON[month])
+    visits = random_count(rng, size * 0.25 * SUPPORT_SEASON[month])
     return {
-        "new_grassroots_unions": _count(rng, size * 0.008 * ADMISSION_SEASON[month]),
+        "new_grassroots_unions": random_count(rng, size * 0.008 * ADMISSION_SEASON[month]),
         "training_classes": classes,
         "officials_trained": sum(rng.randint(35, 150) for _ in range(classes)),
         "support_visits": visits,
@@ -69,17 +70,17 @@ def _parent_figures(
         # Kinh phí công đoàn is 2% of the payroll; not every employer pays on time.
         "union_fees_collected": round(workforce * wage * 0.02 * rng.uniform(0.55, 0.9), -3),
         "member_dues_collected": round(members * rng.uniform(40_000, 60_000), -3),
-        "initiatives": _count(rng, size * 0.02),
-        "party_candidates": _count(rng, size * 0.015),
-        "new_party_members": _count(rng, size * 0.01),
-        "grassroots_unions_consolidated": _count(rng, size * 0.02),
+        "initiatives": random_count(rng, size * 0.02),
+        "party_candidates": random_count(rng, size * 0.015),
+        "new_party_members": random_count(rng, size * 0.01),
+        "grassroots_unions_consolidated": random_count(rng, size * 0.02),
     }
 
 
-def _parent_entries(
+def parent_entries(
     parent: ParentSpec, unions: list[UnionSpec], members: int, months: list[Month]
 ) -> Iterator[PlannedEntry]:
-    rng = _rng("entries", parent.code)
+    rng = rng_for("entries", parent.code)
     workforce = sum(u.workforce_total for u in unions)
     wage = rng.uniform(6_500_000, 9_000_000)
     for year, month in months:
@@ -105,7 +106,7 @@ def _plan_figure(value: float, indicator: str) -> int:
     return max(step, math.ceil(value / step) * step)
 
 
-def _targets(
+def planned_targets(
     entries: list[PlannedEntry], top_of: dict[str, str], years: tuple[int, int]
 ) -> Iterator[PlannedTarget]:
     """Year and H1 targets the city sets its units, and the city's own, from the planned year.
@@ -120,7 +121,7 @@ def _targets(
     city: dict[tuple[str, int], int] = defaultdict(int)
     for parent in PARENTS:
         for indicator in TARGET_INDICATORS:
-            rng = _rng("targets", parent.code, indicator)
+            rng = rng_for("targets", parent.code, indicator)
             pace = rng.uniform(0.5, 1.05)
             for year in years:
                 value = planned[(parent.code, indicator, year)] / (pace * rng.uniform(0.9, 1.1))
@@ -128,7 +129,7 @@ def _targets(
                 city[(indicator, year)] += whole
                 yield from _year_and_h1(parent.code, indicator, year, whole, rng)
     for (indicator, year), total in city.items():
-        rng = _rng("targets", CITY.code, indicator, year)
+        rng = rng_for("targets", CITY.code, indicator, year)
         whole = _plan_figure(total * rng.uniform(0.9, 1.0), indicator)
         yield from _year_and_h1(CITY.code, indicator, year, whole, rng)
 

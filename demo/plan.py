@@ -7,10 +7,10 @@ when a later run adds new ones.
 import datetime
 from dataclasses import dataclass
 
-from .figures import _parent_entries, _targets, _union_entries, _union_flows
-from .roster import _as_of, _roster_flows, _RosterBuilder
+from .figures import parent_entries, planned_targets, union_entries, union_flows
+from .roster import RosterBuilder, as_of, roster_flows
 from .specs import Flow, MemberSpec, Month, PlannedEntry, PlannedTarget, UnionSpec
-from .tree import PARENTS, _unions_of, roster_unions
+from .tree import PARENTS, roster_unions, unions_of
 
 # --- plan: everything the seed writes, computed before any write --------------------------------
 
@@ -31,16 +31,16 @@ def planned_months(today: datetime.date) -> list[Month]:
 def build_plan(today: datetime.date) -> Plan:
     """Everything the seed writes, decided before any write; the same input, the same plan."""
     months = planned_months(today)
-    unions = {parent.code: _unions_of(parent) for parent in PARENTS}
+    unions = {parent.code: unions_of(parent) for parent in PARENTS}
     flows: dict[str, dict[Month, Flow]] = {}
     members: list[MemberSpec] = []
     for union in roster_unions(unions):
         parent_no = 1 + [p.code for p in PARENTS].index(union.code.rsplit("-", 1)[0])
         card_prefix = f"HN{parent_no:02d}{union.code[-3:]}"
-        drawn = _RosterBuilder(union, card_prefix, today.year).build(months)
-        roster = [m for m in (_as_of(m, today) for m in drawn) if m]
+        drawn = RosterBuilder(union, card_prefix, today.year).build(months)
+        roster = [m for m in (as_of(m, today) for m in drawn) if m]
         members.extend(roster)
-        flows[union.code] = _roster_flows(roster, months, today)
+        flows[union.code] = roster_flows(roster, months, today)
     entries: list[PlannedEntry] = []
     top_of = {}
     for parent in PARENTS:
@@ -48,9 +48,9 @@ def build_plan(today: datetime.date) -> Plan:
         for union in unions[parent.code]:
             top_of[union.code] = parent.code
             if union.code not in flows:
-                flows[union.code] = _union_flows(union, months)
-            entries.extend(_union_entries(union, flows[union.code]))
+                flows[union.code] = union_flows(union, months)
+            entries.extend(union_entries(union, flows[union.code]))
         opening = sum(flows[u.code][months[0]].total for u in unions[parent.code])
-        entries.extend(_parent_entries(parent, unions[parent.code], opening, months))
-    targets = list(_targets(entries, top_of, (today.year - 1, today.year)))
+        entries.extend(parent_entries(parent, unions[parent.code], opening, months))
+    targets = list(planned_targets(entries, top_of, (today.year - 1, today.year)))
     return Plan(unions, members, entries, targets)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from membership.models import Gender, LeaveReason
 
 from .figures import ADMISSION_SEASON
-from .specs import Flow, MemberSpec, Month, UnionSpec, _count, _month_end, _random_date, _rng
+from .specs import Flow, MemberSpec, Month, UnionSpec, month_end, random_count, random_date, rng_for
 
 # --- the member roster -------------------------------------------------------------------------
 
@@ -46,12 +46,12 @@ def _full_name(rng: random.Random, gender: str) -> str:
     return f"{family} {middle} {given}"
 
 
-class _RosterBuilder:
+class RosterBuilder:
     """Draws one union's members: those already in at the start, then monthly admissions."""
 
     def __init__(self, union: UnionSpec, card_prefix: str, year: int):
         self.union, self.card_prefix, self.year = union, card_prefix, year
-        self.rng = _rng("members", union.code)
+        self.rng = rng_for("members", union.code)
         self.members: list[MemberSpec] = []
 
     def build(self, months: list[Month]) -> list[MemberSpec]:
@@ -61,8 +61,8 @@ class _RosterBuilder:
             self._add(rng.randint(24, 57), self.union.founded_on, before_start)
         admission = rng.uniform(0.006, 0.012)
         for year, month in months:
-            first, last = datetime.date(year, month, 1), _month_end(year, month)
-            admitted = _count(rng, workforce * admission * ADMISSION_SEASON[month])
+            first, last = datetime.date(year, month, 1), month_end(year, month)
+            admitted = random_count(rng, workforce * admission * ADMISSION_SEASON[month])
             for _ in range(min(admitted, workforce - self._active_on(first))):
                 self._add(rng.randint(21, 40), first, last)
         return self.members
@@ -77,7 +77,7 @@ class _RosterBuilder:
         gender = Gender.FEMALE if female else Gender.MALE
         birth = datetime.date(self.year - age, rng.randint(1, 12), rng.randint(1, 28))
         adult = birth.replace(year=birth.year + 18)
-        joined = _random_date(rng, max(joined_from, adult), joined_until)
+        joined = random_date(rng, max(joined_from, adult), joined_until)
         left, reason = self._leaving(age, joined)
         self.members.append(
             MemberSpec(
@@ -101,10 +101,10 @@ class _RosterBuilder:
             reason = LeaveReason.RESIGNED
         earliest = max(joined + datetime.timedelta(days=30), datetime.date(self.year - 1, 1, 1))
         latest = datetime.date(self.year, 12, 31)
-        return (_random_date(rng, earliest, latest), reason) if earliest <= latest else (None, "")
+        return (random_date(rng, earliest, latest), reason) if earliest <= latest else (None, "")
 
 
-def _as_of(member: MemberSpec, today: datetime.date) -> MemberSpec | None:
+def as_of(member: MemberSpec, today: datetime.date) -> MemberSpec | None:
     """The member as the roster knows them today: not yet admitted, or not yet gone."""
     if member.joined_on > today:
         return None
@@ -117,14 +117,14 @@ def _in_month(day: datetime.date | None, year: int, month: int) -> bool:
     return day is not None and (day.year, day.month) == (year, month)
 
 
-def _roster_flows(
+def roster_flows(
     members: list[MemberSpec], months: list[Month], today: datetime.date
 ) -> dict[Month, Flow]:
     flows = {}
     for year, month in months:
         if datetime.date(year, month, 1) > today:
             break
-        end = _month_end(year, month)
+        end = month_end(year, month)
         flows[(year, month)] = Flow(
             new=sum(_in_month(m.joined_on, year, month) for m in members),
             left=sum(_in_month(m.left_on, year, month) for m in members),

@@ -2,7 +2,7 @@
 monthly entries and targets, the monthly flows of members, and the seeded random draws that every
 planning module shares.
 
-Every draw comes from `_rng`, a generator seeded with its purpose and the unit's code, so one
+Every draw comes from `rng_for`, a generator seeded with its purpose and the unit's code, so one
 unit's data never shifts another's.
 """
 
@@ -67,21 +67,21 @@ class Flow:
 # --- seeded random draws, shared by every planning module ---------------------------------------
 
 
-def _rng(*parts: object) -> random.Random:
+def rng_for(*parts: object) -> random.Random:
     """A generator of its own per purpose and unit, so one unit's data never shifts another's."""
     return random.Random(":".join((SEED, *map(str, parts))))
 
 
-def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+def random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
     return start + datetime.timedelta(days=rng.randint(0, (end - start).days))
 
 
-def _count(rng: random.Random, mean: float) -> int:
+def random_count(rng: random.Random, mean: float) -> int:
     """A whole number around `mean`, rounded up or down at random so small means still add up."""
     value = mean * rng.uniform(0.6, 1.4)
     return int(value) + (rng.random() < value - int(value))
 
 
-def _month_end(year: int, month: int) -> datetime.date:
+def month_end(year: int, month: int) -> datetime.date:
     first_of_next = datetime.date(year + month // 12, month % 12 + 1, 1)
     return first_of_next - datetime.timedelta(days=1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from federation.models import Sector, UnitKind
 
-from .specs import UnionSpec, _random_date, _rng
+from .specs import UnionSpec, random_date, rng_for
 
 # --- the tree ----------------------------------------------------------------------------------
 
@@ -247,8 +247,8 @@ def _employers(parent: ParentSpec, rng: random.Random) -> Iterator[Employer]:
 FOUNDED_FROM, FOUNDED_UNTIL = datetime.date(1995, 1, 1), datetime.date(2022, 12, 31)
 
 
-def _unions_of(parent: ParentSpec) -> list[UnionSpec]:
-    rng = _rng("units", parent.code)
+def unions_of(parent: ParentSpec) -> list[UnionSpec]:
+    rng = rng_for("units", parent.code)
     count = rng.randint(20, 60)
     unions: list[UnionSpec] = []
     names: set[str] = set()
@@ -265,7 +265,7 @@ def _unions_of(parent: ParentSpec) -> list[UnionSpec]:
                 sector=employer.sector,
                 workforce_total=workforce,
                 workforce_female=round(workforce * rng.uniform(*employer.female_share)),
-                founded_on=_random_date(rng, FOUNDED_FROM, FOUNDED_UNTIL),
+                founded_on=random_date(rng, FOUNDED_FROM, FOUNDED_UNTIL),
             )
         )
         if len(unions) == count:

@@ -299,7 +299,7 @@ class MonthlyEntry(models.Model):
 class Rollup(models.Model):
     """A unit's own entries plus all its descendants', for one indicator and month.
 
-    Kept current in the same transaction as every entry write and subtree move (see rollup.py),
+    Kept current in the same transaction as every entry write and subtree move (entries/rollup.py),
     so a figure for the confederation costs the same single indexed read as one for a CĐCS.
     `entries` counts the entries summed, so "last value" indicators know which months have data.
     A CĐCS has no rows here: nothing is below it, so its figures are its entries (see
@@ -348,7 +348,7 @@ class MonthlyTotal(models.Model):
     """What every progress figure is read from: a unit's total for one indicator and month.
 
     A database view: the roll-up rows, and for each CĐCS its own entries (total = the value,
-    entries = 1). Read-only; the rows behind it are written by services.entries_save.
+    entries = 1). Read-only; the rows behind it are written by entries.services.entries_save.
     """
 
     pk = models.CompositePrimaryKey("unit", "indicator", "year", "month")

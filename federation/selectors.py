@@ -311,22 +311,21 @@ def _actuals(
     stocks = {i.pk: i for i in indicators if i.aggregation == Aggregation.LAST}
     rows = (
         MonthlyTotal.objects.filter(
-            unit__in=ids,
-            indicator__in=[i.pk for i in indicators],
-            year=year,
-            month__gte=months.start,
-            month__lt=months.stop,
+            unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
         )
-        .annotate(
-            each_month=Case(When(indicator__in=list(stocks), then=F("month")), default=Value(0))
+        .values_list(
+            "unit_id",
+            "indicator_id",
+            Case(When(indicator__in=list(stocks), then=F("month")), default=Value(0)),
         )
-        .values_list("unit_id", "indicator_id", "each_month")
         .annotate(Sum("total"), Sum("entries"))
-        .order_by()
     )
     actuals: dict[UnitIndicator, int] = {}
     stock_months: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
+    active = {i.pk for i in indicators}
     for unit_id, indicator_id, month, total, entries in rows:
+        if indicator_id not in active:
+            continue
         if indicator_id in stocks:
             stock_months[(unit_id, indicator_id)][month] = (int(total), int(entries))
         else:

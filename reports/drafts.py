@@ -54,6 +54,24 @@ def default_recipients(unit: Unit, parent: Unit | None) -> str:
     return "\n".join(lines)
 
 
+SHORTCOMINGS = "\n".join(
+    [
+        "Việc phát triển đoàn viên, thành lập công đoàn cơ sở ở khu vực doanh nghiệp "
+        "ngoài nhà nước còn gặp nhiều khó khăn; một số chỉ tiêu chưa đạt tiến độ đề ra.",
+        "Một số công đoàn cơ sở chưa chủ động, báo cáo số liệu hằng tháng còn chậm.",
+    ]
+)
+CAUSES = "\n".join(
+    [
+        "Khách quan: sản xuất, kinh doanh của một số doanh nghiệp còn khó khăn, lao động "
+        "biến động nhiều; một số chủ doanh nghiệp chưa tạo điều kiện cho hoạt động "
+        "công đoàn.",
+        "Chủ quan: cán bộ công đoàn cơ sở phần lớn kiêm nhiệm, thời gian dành cho hoạt "
+        "động công đoàn còn hạn chế.",
+    ]
+)
+
+
 def default_texts(unit: Unit, parent: Unit | None, year: int, kind: str) -> dict[str, str]:
     above = parent.name if parent else "cấp trên"
     if kind == ReportKind.H1:
@@ -72,22 +90,8 @@ def default_texts(unit: Unit, parent: Unit | None, year: int, kind: str) -> dict
                 "người lao động được thực hiện thường xuyên.",
             ]
         ),
-        "shortcomings": "\n".join(
-            [
-                "Việc phát triển đoàn viên, thành lập công đoàn cơ sở ở khu vực doanh nghiệp "
-                "ngoài nhà nước còn gặp nhiều khó khăn; một số chỉ tiêu chưa đạt tiến độ đề ra.",
-                "Một số công đoàn cơ sở chưa chủ động, báo cáo số liệu hằng tháng còn chậm.",
-            ]
-        ),
-        "causes": "\n".join(
-            [
-                "Khách quan: sản xuất, kinh doanh của một số doanh nghiệp còn khó khăn, lao động "
-                "biến động nhiều; một số chủ doanh nghiệp chưa tạo điều kiện cho hoạt động "
-                "công đoàn.",
-                "Chủ quan: cán bộ công đoàn cơ sở phần lớn kiêm nhiệm, thời gian dành cho hoạt "
-                "động công đoàn còn hạn chế.",
-            ]
-        ),
+        "shortcomings": SHORTCOMINGS,
+        "causes": CAUSES,
         "priorities": "\n".join(
             [
                 "Tiếp tục đẩy mạnh công tác phát triển đoàn viên, thành lập công đoàn cơ sở, "

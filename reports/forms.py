@@ -8,6 +8,7 @@ from django.utils import timezone
 from federation.models import MAX_YEAR, MIN_YEAR
 
 from .models import Report, ReportKind
+from .services import EDITABLE_FIELDS
 
 
 def month_choices(kind: str, year: int) -> list[tuple[int, str]]:
@@ -21,20 +22,7 @@ class ReportForm(forms.ModelForm):
 
     class Meta:
         model = Report
-        fields = [
-            "through_month",
-            "document_number",
-            "place",
-            "issued_on",
-            "signer_name",
-            "signer_title",
-            "recipients",
-            "strengths",
-            "shortcomings",
-            "causes",
-            "priorities",
-            "proposals",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "recipients": forms.Textarea(attrs={"rows": 4}),

@@ -42,43 +42,37 @@ CHILD_COLUMNS = 3
 # --- scope --------------------------------------------------------------------------------------
 
 
-def _not_found(what: str) -> Http404:
-    return Http404(f"Không tìm thấy {what}.")
+def _one_in_scope_or_404(
+    rows: QuerySet, unit_field: str, user: User, pk: int, what: str, permission: Permission
+):
+    """The row with this id if its unit (`unit_field`) is one the user has `permission` on;
+    404 otherwise, in the same words whether it exists or not."""
+    found = (
+        rows.select_related(unit_field)
+        .filter(pk=pk, **{f"{unit_field}__in": units_where(user, permission)})
+        .first()
+    )
+    if found is None:
+        raise Http404(f"Không tìm thấy {what}.")
+    return found
 
 
 def report_for_user_or_404(user: User, pk: int, permission: Permission = Permission.VIEW) -> Report:
-    report = (
-        Report.objects.select_related("unit")
-        .filter(pk=pk, unit__in=units_where(user, permission))
-        .first()
-    )
-    if report is None:
-        raise _not_found("báo cáo")
-    return report
+    return _one_in_scope_or_404(Report.objects, "unit", user, pk, "báo cáo", permission)
 
 
 def version_for_user_or_404(
     user: User, pk: int, permission: Permission = Permission.VIEW
 ) -> ReportVersion:
-    version = (
-        ReportVersion.objects.select_related("report__unit")
-        .filter(pk=pk, report__unit__in=units_where(user, permission))
-        .first()
+    return _one_in_scope_or_404(
+        ReportVersion.objects, "report__unit", user, pk, "phiên bản báo cáo", permission
     )
-    if version is None:
-        raise _not_found("phiên bản báo cáo")
-    return version
 
 
 def batch_for_user_or_404(user: User, pk: int) -> ReportBatch:
-    batch = (
-        ReportBatch.objects.select_related("parent")
-        .filter(pk=pk, parent__in=units_where(user, Permission.VIEW))
-        .first()
+    return _one_in_scope_or_404(
+        ReportBatch.objects, "parent", user, pk, "lượt tạo báo cáo", Permission.VIEW
     )
-    if batch is None:
-        raise _not_found("lượt tạo báo cáo")
-    return batch
 
 
 def may_generate_for_children(user: User, parent: Unit) -> bool:

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import group
+from celery import group, signature
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
 from federation.validation import check_year
 
-from . import drafts, pdf, tasks, wording
+from . import drafts, pdf, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from .selectors import figures_snapshot, report_children
 
@@ -45,6 +45,9 @@ PROGRESS_SNAPSHOT, PROGRESS_RENDER = 35, 60
 ERROR_LENGTH = 2000
 # Redeliveries after a worker died plus the task's own retries; more means something is wrong.
 MAX_ATTEMPTS = 6
+# The Celery task that builds a version (reports/tasks.py), queued by name: the task calls these
+# services, so importing it here would make the two modules import each other.
+BUILD_TASK = "reports.tasks.build_report_version"
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -176,10 +179,11 @@ def _enqueue(version_ids: list[int]) -> None:
 
     def send() -> None:
         try:
-            if len(version_ids) == 1:
-                tasks.build_report_version.delay(version_ids[0])
+            builds = [signature(BUILD_TASK, args=(pk,)) for pk in version_ids]
+            if len(builds) == 1:
+                builds[0].delay()
             else:
-                group(tasks.build_report_version.s(pk) for pk in version_ids).apply_async()
+                group(builds).apply_async()
         except Exception as exc:  # kombu's errors vary with the transport
             logger.exception("Could not queue report versions %s", version_ids)
             ReportVersion.objects.filter(pk__in=version_ids, status=VersionStatus.QUEUED).update(

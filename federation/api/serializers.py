@@ -180,7 +180,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class TargetSerializer(StrictFieldsMixin, serializers.Serializer):
     """A unit's target for a year (Y) or half-year (H1, H2), set by a leader above it."""
 
-    # Year, period and value are checked by services.target_set, as for every door.
+    # Year, period and value are checked by targets.services.target_set, as for every door.
     unit = StrictIntegerField(source="unit_id", min_value=1, max_value=MAX_ID)
     indicator = IndicatorCodeField(help_text="Indicator code, e.g. new_members.")
     year = StrictIntegerField(help_text=f"{MIN_YEAR} to {MAX_YEAR}.")

@@ -113,10 +113,8 @@ class UnitFilter(filters.FilterSet):
         fields = ["parent", "kind", "search"]
 
     def children_of(self, queryset, name, value):
-        parent = Unit.objects.filter(pk=value).values("path", "depth").first()
-        if parent is None:
-            return queryset.none()
-        return queryset.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)
+        parent = Unit.objects.filter(pk=value).only("path", "depth").first()
+        return queryset.none() if parent is None else queryset.children_of(parent)
 
     def matching(self, queryset, name, value):
         return queryset.filter(

@@ -13,14 +13,14 @@ from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 from django.urls import reverse
 
-from ..entries.selectors import Status as DataStatus
+from ..entries.selectors import MonthStatus
 from ..forms import ProgressQuery
 from ..models import Indicator, Unit
 from ..selectors import CHILDREN_PER_PAGE
 from .selectors import ChildrenTable, ChildRow, Figure, children_table, cluster_names
 
 # The month's data entry, from the least to the most advanced.
-DATA_ORDER = (DataStatus.MISSING, DataStatus.ENTERING, DataStatus.COMPLETE)
+DATA_ORDER = (MonthStatus.MISSING, MonthStatus.ENTERING, MonthStatus.COMPLETE)
 
 
 def rank(rows: list[ChildRow], indicator: Indicator, by_percent: bool = True) -> None:

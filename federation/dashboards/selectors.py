@@ -16,9 +16,7 @@ from functools import cache
 
 from django.db import models
 
-from ..entries.selectors import STATUS_LABELS as DATA_LABELS
-from ..entries.selectors import Status as DataStatus
-from ..entries.selectors import children_completeness
+from ..entries.selectors import MONTH_STATUS_LABELS, MonthStatus, children_completeness
 from ..forms import ProgressQuery
 from ..models import Aggregation, EmulationCluster, Indicator, MonthlyTotal, Period, Target, Unit
 from ..selectors import (
@@ -183,13 +181,13 @@ def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[Indica
 class ChildRow:
     unit: Unit
     figures: dict[int, Figure]  # by indicator id
-    data: str  # an entries.selectors.Status: the month's data entry
+    data: str  # a MonthStatus: how far the month's data entry is
     cluster: str | None = None
     rank: int | None = None
 
     @property
     def data_label(self) -> str:
-        return DATA_LABELS[self.data]
+        return MONTH_STATUS_LABELS[self.data]
 
 
 @dataclass
@@ -244,7 +242,7 @@ def children_table(
                 for p in progress[child.pk]
                 if p.indicator.pk in shown
             },
-            data.get(child.pk, DataStatus.MISSING),
+            data.get(child.pk, MonthStatus.MISSING),
         )
         for child in children
     ]

@@ -8,9 +8,8 @@ complete, have some figures, or have none, to chase the missing ones.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -121,15 +120,10 @@ def registry_suggestions(units: Sequence[Unit], year: int, month: int) -> dict[i
     holding those registers build on this one and never the reverse.
     """
     found = _founded_and_dissolved(units, year, month)
-    for source in _suggestion_sources():
-        for pk, codes in source(units, year, month).items():
+    for path in settings.ENTRY_SUGGESTION_SOURCES:
+        for pk, codes in import_string(path)(units, year, month).items():
             found[pk].update(codes)
     return {pk: dict(codes) for pk, codes in found.items()}
-
-
-@cache
-def _suggestion_sources() -> list[Callable[..., Mapping[int, Mapping[str, int]]]]:
-    return [import_string(path) for path in settings.ENTRY_SUGGESTION_SOURCES]
 
 
 def _founded_and_dissolved(
@@ -160,16 +154,18 @@ def _founded_and_dissolved(
 # --- who has reported a month ------------------------------------------------------------------
 
 
-class Status:
+class MonthStatus:
+    """How far a unit's data entry for a month is."""
+
     COMPLETE = "complete"
     ENTERING = "entering"
     MISSING = "missing"
 
 
-STATUS_LABELS = {
-    Status.COMPLETE: "Đã hoàn thành",
-    Status.ENTERING: "Đang nhập",
-    Status.MISSING: "Chưa nhập",
+MONTH_STATUS_LABELS = {
+    MonthStatus.COMPLETE: "Đã hoàn thành",
+    MonthStatus.ENTERING: "Đang nhập",
+    MonthStatus.MISSING: "Chưa nhập",
 }
 
 
@@ -181,7 +177,7 @@ class ChildStatus:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return MONTH_STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -193,15 +189,15 @@ class Completeness:
 
     @property
     def complete(self) -> int:
-        return self.count(Status.COMPLETE)
+        return self.count(MonthStatus.COMPLETE)
 
     @property
     def entering(self) -> int:
-        return self.count(Status.ENTERING)
+        return self.count(MonthStatus.ENTERING)
 
     @property
     def missing(self) -> list[ChildStatus]:
-        return [child for child in self.children if child.status == Status.MISSING]
+        return [child for child in self.children if child.status == MonthStatus.MISSING]
 
     @property
     def total(self) -> int:
@@ -252,8 +248,8 @@ def _entered(ids: list[int], year: int, month: int) -> set[int]:
 def _status(pk: int, marked: Container[int], entered: set[int]) -> str:
     """Marked complete, else "entering" once its subtree has any figure, else missing."""
     if pk in marked:
-        return Status.COMPLETE
-    return Status.ENTERING if pk in entered else Status.MISSING
+        return MonthStatus.COMPLETE
+    return MonthStatus.ENTERING if pk in entered else MonthStatus.MISSING
 
 
 # --- what changed ------------------------------------------------------------------------------

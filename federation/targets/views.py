@@ -101,16 +101,20 @@ def _save_grid(request: HttpRequest, unit: Unit) -> HttpResponse:
     if not form.is_valid():
         typed = {(c.unit.pk, c.indicator.pk): c.value for c in form.changed_cells}
         return _render_grid(request, unit, query, sheet, form, {**grid.values, **typed}, set())
-    count = services.targets_save(
+    count = _save(request, unit, query, form.changed_cells, Door.PAGE)
+    messages.success(request, _saved_message(count, query))
+    return redirect(_grid_url(unit, query, sheet.page.number, sheet.only))
+
+
+def _save(request: HttpRequest, unit: Unit, query: ProgressQuery, cells, door: str) -> int:
+    return services.targets_save(
         parent=unit,
-        cells=form.changed_cells,
+        cells=cells,
         year=query.year,
         period=query.period,
         user=request.user,
-        door=Door.PAGE,
+        door=door,
     )
-    messages.success(request, _saved_message(count, query))
-    return redirect(_grid_url(unit, query, sheet.page.number, sheet.only))
 
 
 def _render_grid(request, unit, query, sheet: GridPage, form, shown, copied) -> HttpResponse:
@@ -214,14 +218,7 @@ def targets_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if check.errors:
         return _preview(request, unit, query, grid, check, None)
     try:
-        count = services.targets_save(
-            parent=unit,
-            cells=check.cells,
-            year=query.year,
-            period=query.period,
-            user=request.user,
-            door=Door.IMPORT,
-        )
+        count = _save(request, unit, query, check.cells, Door.IMPORT)
     except ValidationError as error:
         messages.error(request, f"Chưa lưu: {'; '.join(error.messages)}")
         return redirect(_grid_url(unit, query))

@@ -14,16 +14,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from federation import formatting
 from federation.dashboards.selectors import Figure, Status
-from federation.entries.selectors import Status as DataStatus
+from federation.entries.selectors import MonthStatus
 from federation.models import Period
 
 register = template.Library()
 
 TONES = {Status.ACHIEVED: "success", Status.ON_PACE: "primary", Status.BEHIND: "warning"}
 DATA_TONES = {
-    DataStatus.COMPLETE: "text-bg-success",
-    DataStatus.ENTERING: "text-bg-warning",
-    DataStatus.MISSING: "text-bg-light border",
+    MonthStatus.COMPLETE: "text-bg-success",
+    MonthStatus.ENTERING: "text-bg-warning",
+    MonthStatus.MISSING: "text-bg-light border",
 }
 
 

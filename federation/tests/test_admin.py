@@ -1,7 +1,6 @@
 """The admin is one more door: its writes must keep the roll-up and the audit trail right."""
 
 import pytest
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -20,13 +19,8 @@ from federation.models import (
     UnitKind,
     UnitMove,
 )
-from federation.targets.services import target_set
-from membership.models import RosterExport
-from membership.tests.factories import MemberFactory
 
 from .factories import UserFactory, indicator
-
-READ_ONLY_MODELS = {Rollup, UnitMove, RosterExport}
 
 
 def url(model, view: str, *args) -> str:
@@ -82,32 +76,6 @@ def entries(tree):
 
 
 class TestPages:
-    @pytest.fixture
-    def one_of_each(self, tree, entries, superuser):
-        target_set(
-            unit=tree["hd_1"],
-            indicator=indicator("new_members"),
-            year=2024,
-            period="Y",
-            value=50,
-            user=superuser,
-        )
-        services.role_grant(user=superuser, unit=tree["hoai_duc"], role="leader")
-        services.unit_move(unit=tree["hd_2"], new_parent=tree["me_linh"], user=superuser)
-        MemberFactory(union=tree["hd_1"])
-
-    def test_superuser_opens_every_changelist_and_add_page(self, admin_client, one_of_each):
-        for model in admin.site._registry:
-            assert admin_client.get(url(model, "changelist")).status_code == 200, model
-            add_status = 403 if model in READ_ONLY_MODELS else 200
-            assert admin_client.get(url(model, "add")).status_code == add_status, model
-
-    def test_superuser_opens_a_change_page_of_every_model(self, admin_client, one_of_each):
-        for model in admin.site._registry:
-            obj = model._default_manager.first()
-            if obj is not None:
-                assert admin_client.get(url(model, "change", obj.pk)).status_code == 200, model
-
     def test_units_are_listed_in_tree_order_indented_by_depth(self, admin_client, tree):
         page = admin_client.get(url(Unit, "changelist")).content.decode()
         names = ["LĐLĐ Thành phố Hà Nội", "LĐLĐ huyện Hoài Đức", tree["hd_1"].name]

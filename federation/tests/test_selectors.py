@@ -18,6 +18,50 @@ def codes(queryset):
     return set(queryset.values_list("code", flat=True))
 
 
+class TestPermissions:
+    def test_every_permission_is_its_own_member_with_the_weakest_role_allowed(self):
+        assert [(p.name, p.rank) for p in Permission] == [
+            ("VIEW", 1),
+            ("ENTER_DATA", 1),
+            ("SET_TARGETS", 2),
+            ("MANAGE", 3),
+        ]
+
+    def test_acting_on_the_children_needs_a_role_on_the_unit_or_above(
+        self, tree, district_staff, district_leader, city_leader
+    ):
+        hoai_duc = tree["hoai_duc"]
+        assert selectors.scope_for(district_leader).allows_below(hoai_duc, Permission.SET_TARGETS)
+        assert selectors.scope_for(city_leader).allows_below(hoai_duc, Permission.SET_TARGETS)
+        assert not selectors.scope_for(district_staff).allows_below(
+            hoai_duc, Permission.SET_TARGETS
+        )
+        assert not selectors.scope_for(district_leader).allows_below(
+            tree["city"], Permission.SET_TARGETS
+        )
+
+
+class TestTree:
+    def test_children_of_and_below_follow_the_tree_in_order(self, tree):
+        assert codes(Unit.objects.children_of(tree["city"])) == {"HD", "ML", "GD"}
+        assert [u.code for u in Unit.objects.below(tree["hoai_duc"])] == ["HD01", "HD02"]
+        below_city = Unit.objects.below(tree["city"])
+        assert codes(below_city) == set(
+            Unit.objects.exclude(code="HN").values_list("code", flat=True)
+        )
+
+    def test_a_units_ancestor_paths_run_from_the_root_to_itself(self, tree):
+        hd_1 = tree["hd_1"]
+        assert hd_1.ancestor_paths == [tree["city"].path, tree["hoai_duc"].path, hd_1.path]
+
+    def test_breadcrumbs_say_which_ancestors_the_user_may_open(self, tree, district_staff):
+        crumbs = selectors.breadcrumbs(district_staff, tree["hd_1"])
+        assert [(unit.code, may_open) for unit, may_open in crumbs] == [
+            ("HN", False),
+            ("HD", True),
+        ]
+
+
 class TestScope:
     def test_district_staff_sees_its_subtree_and_nothing_else(self, tree, district_staff):
         assert codes(selectors.units_visible_to(district_staff)) == {"HD", "HD01", "HD02"}

@@ -1,18 +1,11 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from federation import services
 from federation.entries import rollup
-from federation.entries.services import (
-    EntryRow,
-    RowsInvalid,
-    entries_save,
-    entry_delete,
-    entry_upsert,
-)
-from federation.models import Door, MonthlyEntry, MonthlyTotal, Role, Rollup, Target, Unit, UnitKind
-from federation.targets.services import target_set
+from federation.entries.services import entry_upsert
+from federation.models import Door, MonthlyTotal, Role, Rollup, Unit, UnitKind
 
 from .factories import GrassrootsFactory, UnitFactory, UserFactory, indicator
 
@@ -107,196 +100,6 @@ class TestUnits:
         assert rollup_total(tree["city"], code, 2025, 3) == 12
 
 
-class TestEntries:
-    def test_saving_rolls_the_value_up_to_every_ancestor(self, tree):
-        entry_upsert(
-            unit=tree["hd_1"],
-            indicator=indicator("new_members"),
-            year=2026,
-            month=3,
-            value=40,
-            user=None,
-        )
-        for key in ("hd_1", "hoai_duc", "city"):
-            assert rollup_total(tree[key], "new_members", 2026, 3) == 40
-        assert rollup_total(tree["me_linh"], "new_members", 2026, 3) == 0
-
-    def test_replacing_a_value_adds_only_the_difference(self, tree):
-        for value in (40, 25):
-            entry_upsert(
-                unit=tree["hd_1"],
-                indicator=indicator("new_members"),
-                year=2026,
-                month=3,
-                value=value,
-                user=None,
-            )
-        assert MonthlyEntry.objects.get().value == 25
-        assert rollup_total(tree["city"], "new_members", 2026, 3) == 25
-
-    def test_a_unit_own_entries_and_its_childrens_add_up(self, tree):
-        new_members = indicator("new_members")
-        entries_save(
-            rows=[
-                EntryRow(tree["hoai_duc"], new_members, 2026, 3, 5),
-                EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
-                EntryRow(tree["hd_2"], new_members, 2026, 3, 20),
-            ],
-            user=None,
-        )
-        assert rollup_total(tree["hoai_duc"], "new_members", 2026, 3) == 35
-
-    def test_a_batch_with_one_invalid_row_saves_nothing(self, tree):
-        new_members = indicator("new_members")
-        with pytest.raises(RowsInvalid) as invalid:
-            entries_save(
-                rows=[
-                    EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
-                    EntryRow(tree["hd_2"], new_members, 2026, 13, 10),
-                    EntryRow(tree["hd_2"], new_members, 2026, 4, -1),
-                    EntryRow(tree["hd_2"], new_members, 2026, 5, 2.5),
-                ],
-                user=None,
-            )
-        assert [(e.row, e.field) for e in invalid.value.errors] == [
-            (1, "month"),
-            (2, "value"),
-            (3, "value"),
-        ]
-        assert invalid.value.errors[0].message == "Tháng phải từ 1 đến 12."
-        assert MonthlyEntry.objects.count() == 0
-        assert Rollup.objects.count() == 0
-
-    def test_the_same_key_twice_in_one_batch_is_refused(self, tree):
-        new_members = indicator("new_members")
-        with pytest.raises(RowsInvalid) as invalid:
-            entries_save(
-                rows=[
-                    EntryRow(tree["hd_1"], new_members, 2026, 3, 10),
-                    EntryRow(tree["hd_1"], new_members, 2026, 3, 11),
-                ],
-                user=None,
-            )
-        assert invalid.value.errors[0].row == 1
-        assert MonthlyEntry.objects.count() == 0
-
-    def test_money_in_dong_fits(self, tree):
-        amount = 8_558_063_000_000
-        entry_upsert(
-            unit=tree["hd_1"],
-            indicator=indicator("union_fees_collected"),
-            year=2026,
-            month=3,
-            value=amount,
-            user=None,
-        )
-        assert rollup_total(tree["city"], "union_fees_collected", 2026, 3) == amount
-
-    def test_every_change_is_audited_with_user_old_and_new_value_and_door(self, tree, this_month):
-        user = UserFactory(role_on=tree["hoai_duc"])
-        year, month = this_month
-        for value, door in ((40, Door.PAGE), (45, Door.API)):
-            entry_upsert(
-                unit=tree["hd_1"],
-                indicator=indicator("new_members"),
-                year=year,
-                month=month,
-                value=value,
-                user=user,
-                door=door,
-            )
-        history = list(MonthlyEntry.history.order_by("history_date"))
-        assert [(h.value, h.history_change_reason, h.history_user) for h in history] == [
-            (40, "page", user),
-            (45, "api", user),
-        ]
-        assert history[1].prev_record.value == 40
-
-    def test_an_unchanged_value_writes_no_history(self, tree):
-        for _ in range(2):
-            entry_upsert(
-                unit=tree["hd_1"],
-                indicator=indicator("new_members"),
-                year=2026,
-                month=3,
-                value=40,
-                user=None,
-            )
-        assert MonthlyEntry.history.count() == 1
-
-    def test_deleting_takes_the_value_out_of_every_ancestor(self, tree):
-        entry = entry_upsert(
-            unit=tree["hd_1"],
-            indicator=indicator("new_members"),
-            year=2026,
-            month=3,
-            value=40,
-            user=None,
-        )
-        entry_delete(entry=entry, user=None)
-        assert rollup_total(tree["city"], "new_members", 2026, 3) == 0
-        assert MonthlyEntry.history.first().history_type == "-"
-
-    def test_the_database_refuses_negative_values(self, tree):
-        with pytest.raises(IntegrityError), transaction.atomic():
-            MonthlyEntry.objects.create(
-                unit=tree["hd_1"], indicator=indicator("new_members"), year=2026, month=3, value=-5
-            )
-
-
-class TestTargets:
-    def test_setting_twice_replaces_and_says_so(self, tree, city_leader):
-        first, created = target_set(
-            unit=tree["hoai_duc"],
-            indicator=indicator("new_members"),
-            year=2026,
-            period="H1",
-            value=512,
-            user=city_leader,
-        )
-        again, created_again = target_set(
-            unit=tree["hoai_duc"],
-            indicator=indicator("new_members"),
-            year=2026,
-            period="H1",
-            value=600,
-            user=city_leader,
-        )
-        assert (created, created_again) == (True, False)
-        assert Target.objects.get().value == 600
-        assert again.set_by == city_leader
-
-    def test_a_new_target_writes_one_history_record_with_its_door(self, tree, city_leader):
-        target_set(
-            unit=tree["hoai_duc"],
-            indicator=indicator("new_members"),
-            year=2026,
-            period="Y",
-            value=512,
-            user=city_leader,
-            door=Door.PAGE,
-        )
-        record = Target.history.get()
-        assert (record.value, record.history_change_reason, record.history_user) == (
-            512,
-            "page",
-            city_leader,
-        )
-
-    @pytest.mark.parametrize(
-        "field, value",
-        [("period", "Q1"), ("value", -1), ("value", 10**15 + 1), ("year", 1999)],
-    )
-    def test_invalid_targets_are_refused(self, tree, field, value):
-        values = {"year": 2026, "period": "Y", "value": 10} | {field: value}
-        with pytest.raises(ValidationError) as error:
-            target_set(
-                unit=tree["hoai_duc"], indicator=indicator("new_members"), user=None, **values
-            )
-        assert field in error.value.message_dict
-        assert Target.objects.count() == 0
-
-
 class TestRoles:
     def test_granting_again_replaces_the_role_on_that_unit(self, tree):
         user = UserFactory(role_on=tree["hoai_duc"])
@@ -311,3 +114,34 @@ class TestRoles:
     def test_an_unknown_role_is_refused(self, tree):
         with pytest.raises(ValidationError):
             services.role_grant(user=UserFactory(), unit=tree["hoai_duc"], role="boss")
+
+
+class TestWhoMayAddUnits:
+    def add(self, parent, user, code="HD09"):
+        return services.unit_create(
+            parent=parent, code=code, name="CĐCS mới", kind=UnitKind.GRASSROOTS_UNION, user=user
+        )
+
+    def test_an_admin_adds_units_below_its_own(self, tree):
+        admin = UserFactory(role_on=tree["hoai_duc"], role_on__role="admin")
+        assert self.add(tree["hoai_duc"], admin).is_child_of(tree["hoai_duc"])
+
+    def test_staff_leaders_and_admins_elsewhere_cannot(self, tree, district_staff, district_leader):
+        admin_elsewhere = UserFactory(role_on=tree["me_linh"], role_on__role="admin")
+        for user in (district_staff, district_leader, admin_elsewhere):
+            with pytest.raises(PermissionDenied):
+                self.add(tree["hoai_duc"], user)
+        assert not Unit.objects.filter(code="HD09").exists()
+
+    def test_only_a_superuser_adds_a_root(self, tree, superuser):
+        city_admin = UserFactory(role_on=tree["city"], role_on__role="admin")
+        with pytest.raises(PermissionDenied):
+            services.unit_create(
+                parent=None, code="HP", name="LĐLĐ Hải Phòng", kind="provincial_federation",
+                user=city_admin,
+            )  # fmt: skip
+        root = services.unit_create(
+            parent=None, code="HP", name="LĐLĐ Hải Phòng", kind="provincial_federation",
+            user=superuser,
+        )  # fmt: skip
+        assert root.is_root()

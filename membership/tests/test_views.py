@@ -6,7 +6,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from federation.models import Door
-from federation.tests.factories import UserFactory
+from federation.tests.factories import GrassrootsFactory, UserFactory
 from membership.models import Gender, LeaveReason, Member, RosterExport
 
 from .factories import MemberFactory
@@ -541,3 +541,26 @@ def test_the_template_file_has_the_expected_columns(staff_client, tree):
         "Ngày vào công đoàn",
         "Số thẻ",
     ]
+
+
+# --- the roster's suggestions in the monthly entry grid ----------------------------------------
+
+
+def test_the_roster_suggests_admissions_departures_and_the_total_of_a_cdcs(
+    tree, staff_client, this_month, django_assert_max_num_queries
+):
+    year, month = this_month
+    this_month_day = datetime.date(year, month, 1)
+    MemberFactory.create_batch(3, union=tree["hd_1"])
+    MemberFactory.create_batch(2, union=tree["hd_1"], joined_on=this_month_day)
+    MemberFactory(union=tree["hd_1"], left_on=this_month_day, leave_reason="resigned")
+    GrassrootsFactory.create_batch(30, parent=tree["hoai_duc"])
+    with django_assert_max_num_queries(17):
+        response = staff_client.get(reverse("entry_month", args=[tree["hoai_duc"].pk, year, month]))
+    row = next(r for r in response.context["grid"] if r.unit == tree["hd_1"])
+    suggestions = {c.indicator.code: c.suggestion for c in row.cells}
+    assert suggestions["new_members"] == 2
+    assert suggestions["members_left"] == 1
+    assert suggestions["total_members"] == 5
+    other = next(r for r in response.context["grid"] if r.unit == tree["hd_2"])
+    assert all(c.suggestion is None for c in other.cells)  # keeps no roster

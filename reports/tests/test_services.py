@@ -1,10 +1,11 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from reports import pdf, services
-from reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from federation.tests.factories import UserFactory
+from reports import pdf, services, tasks
+from reports.models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from reports.tests.conftest import save
 
 
@@ -242,7 +243,7 @@ def test_broker_that_does_not_answer_fails_the_version_with_a_reason(
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("Connection refused")
 
-    monkeypatch.setattr(services.tasks.build_report_version, "delay", refuse)
+    monkeypatch.setattr(tasks.build_report_version, "apply_async", refuse)
 
     with django_capture_on_commit_callbacks(execute=True):
         version = services.report_version_request(report=report, user=district_staff)
@@ -291,3 +292,46 @@ def test_batch_needs_children_that_write_reports(tree, district_leader):
         services.report_batch_request(
             parent=tree["hoai_duc"], year=2022, kind="H1", user=district_leader
         )
+
+
+def test_the_build_task_is_queued_by_the_name_celery_knows_it_by():
+    assert tasks.build_report_version.name == services.BUILD_TASK
+
+
+# --- who may write ------------------------------------------------------------------------------
+
+
+def test_a_role_elsewhere_cannot_write_a_units_report_by_any_service(
+    tree, report, district_staff, other_district_staff
+):
+    version = services.report_version_request(report=report, user=district_staff)
+    services.report_version_fail(version_id=version.pk, error="hỏng")
+    version.refresh_from_db()
+    writes = [
+        lambda user: services.report_create_or_update(
+            unit=tree["hoai_duc"], year=2023, kind="H1", user=user
+        ),
+        lambda user: services.report_update(report=report, user=user, strengths="Sửa trộm."),
+        lambda user: services.report_version_request(report=report, user=user),
+        lambda user: services.report_generate(
+            unit=tree["hoai_duc"], year=2022, kind="H1", user=user
+        ),
+        lambda user: services.report_version_retry(version=version, user=user),
+    ]
+    for write in writes:
+        with pytest.raises(PermissionDenied):
+            write(other_district_staff)
+    report.refresh_from_db()
+    assert report.strengths != "Sửa trộm."
+    assert Report.objects.count() == 1
+    assert report.versions.count() == 1
+    assert report.versions.get().status == VersionStatus.FAILED
+
+
+def test_only_a_leader_of_the_parent_or_above_builds_all_childrens_reports(tree, district_leader):
+    city_staff = UserFactory(role_on=tree["city"], role_on__role="staff")
+    for user in (city_staff, district_leader):
+        with pytest.raises(PermissionDenied):
+            services.report_batch_request(parent=tree["city"], year=2022, kind="H1", user=user)
+    assert not ReportBatch.objects.exists()
+    assert not Report.objects.exists()

@@ -103,27 +103,6 @@ class TestGrid:
         assert suggestions["new_grassroots_unions"] == 1
         assert "Gợi ý: 1" in text(response)
 
-    def test_the_roster_suggests_admissions_departures_and_the_total_of_a_cdcs(
-        self, tree, staff_client, this_month, django_assert_max_num_queries
-    ):
-        from membership.tests.factories import MemberFactory
-
-        year, month = this_month
-        this_month_day = datetime.date(year, month, 1)
-        MemberFactory.create_batch(3, union=tree["hd_1"])
-        MemberFactory.create_batch(2, union=tree["hd_1"], joined_on=this_month_day)
-        MemberFactory(union=tree["hd_1"], left_on=this_month_day, leave_reason="resigned")
-        GrassrootsFactory.create_batch(30, parent=tree["hoai_duc"])
-        with django_assert_max_num_queries(17):
-            response = staff_client.get(entry_url(tree["hoai_duc"], year, month))
-        row = next(r for r in response.context["grid"] if r.unit == tree["hd_1"])
-        suggestions = {c.indicator.code: c.suggestion for c in row.cells}
-        assert suggestions["new_members"] == 2
-        assert suggestions["members_left"] == 1
-        assert suggestions["total_members"] == 5
-        other = next(r for r in response.context["grid"] if r.unit == tree["hd_2"])
-        assert all(c.suggestion is None for c in other.cells)  # keeps no roster
-
 
 class TestSaving:
     def test_saving_writes_only_changed_cells_rolls_up_and_audits_the_page(
