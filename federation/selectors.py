@@ -300,39 +300,35 @@ def _progress(
 UnitIndicator = tuple[int, int]  # (unit id, indicator id)
 
 
+# Up to this many units, their months come back as stored and are added up here (the cheapest
+# query to build); for more, the database sums the flows, so the children of a federation with
+# 10,000 CĐCS come back as one row per child and indicator, not one per month.
+SUMMED_HERE_UP_TO = 10
+
+
 def _actuals(
     ids: list[int], year: int, months: range, indicators: list[Indicator]
 ) -> dict[UnitIndicator, int]:
-    """(unit id, indicator id) → the figure over the months, in one query of the roll-up.
-
-    A flow is summed by the database, one row per unit and indicator; a stock's rows come back
-    month by month for `aggregate_months` to take its latest reported one.
-    """
-    stocks = {i.pk: i for i in indicators if i.aggregation == Aggregation.LAST}
-    rows = (
-        MonthlyTotal.objects.filter(
-            unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
-        )
-        .values_list(
-            "unit_id",
-            "indicator_id",
-            Case(When(indicator__in=list(stocks), then=F("month")), default=Value(0)),
-        )
-        .annotate(Sum("total"), Sum("entries"))
+    """(unit id, indicator id) → the figure over the months, in one query of the roll-up, added
+    up by `aggregate_months`: a flow's months are summed (by the database for many units), a
+    stock takes its latest reported month."""
+    by_indicator = {i.pk: i for i in indicators}
+    rows = MonthlyTotal.objects.filter(
+        unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
     )
-    actuals: dict[UnitIndicator, int] = {}
-    stock_months: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
-    active = {i.pk for i in indicators}
+    if len(ids) <= SUMMED_HERE_UP_TO:
+        rows = rows.values_list("unit_id", "indicator_id", "month", "total", "entries")
+    else:
+        stocks = [pk for pk, i in by_indicator.items() if i.aggregation == Aggregation.LAST]
+        each_month = Case(When(indicator__in=stocks, then=F("month")), default=Value(0))
+        rows = rows.values_list("unit_id", "indicator_id", each_month).annotate(
+            Sum("total"), Sum("entries")
+        )
+    figures: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
     for unit_id, indicator_id, month, total, entries in rows:
-        if indicator_id not in active:
-            continue
-        if indicator_id in stocks:
-            stock_months[(unit_id, indicator_id)][month] = (int(total), int(entries))
-        else:
-            actuals[(unit_id, indicator_id)] = int(total)
-    for key, figures in stock_months.items():
-        actuals[key] = aggregate_months(stocks[key[1]], figures)
-    return actuals
+        if indicator_id in by_indicator:
+            figures[(unit_id, indicator_id)][month] = (int(total), int(entries))
+    return {key: aggregate_months(by_indicator[key[1]], found) for key, found in figures.items()}
 
 
 def _targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:

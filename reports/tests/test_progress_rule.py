@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from federation import selectors
 from federation.models import Period
 from federation.tests.api import api_as
 from reports.models import ReportKind
@@ -112,9 +113,16 @@ def in_the_reports_childrens_table(parent, unit, period, through_month) -> dict:
     }
 
 
+@pytest.fixture(params=["here", "by the database"])
+def summed(request, monkeypatch):
+    """Runs a test with the months of any number of units added up here, then with the flows
+    summed by the database: progress_for_units's two ways of reading the roll-up."""
+    monkeypatch.setattr(selectors, "SUMMED_HERE_UP_TO", 10**6 if request.param == "here" else 0)
+
+
 @pytest.mark.parametrize(("period", "through_month"), CASES)
 def test_every_reader_prints_the_same_progress(
-    client, tree, city_leader, year_2022, period, through_month
+    client, tree, city_leader, year_2022, period, through_month, summed
 ):
     client.force_login(city_leader)
     hoai_duc = year_2022
