@@ -4,6 +4,7 @@ Separators are explicit rather than taken from the active locale, so a report PD
 background task, outside any request, reads exactly like the page.
 """
 
+import math
 import re
 from decimal import Decimal
 
@@ -51,13 +52,16 @@ _GROUPED = re.compile(r"\d{1,3}([. ]\d{3})+")
 def parse_whole_number(raw: object) -> int:
     """A non-negative whole number as people type it: 1500000, "1.500.000", "1 500 000".
 
-    Raises ValueError with the reason in Vietnamese for anything else ("1,5", "-3", "abc").
+    Raises ValueError with the reason in Vietnamese for anything else ("1,5", "-3", "abc", inf).
     """
     if isinstance(raw, bool):
         raise ValueError("Phải là số nguyên.")
     if isinstance(raw, int):
         number = raw
     elif isinstance(raw, float | Decimal):
+        # A spreadsheet cell may hold inf or nan (issue 12): int() of them raises other errors.
+        if not (raw.is_finite() if isinstance(raw, Decimal) else math.isfinite(raw)):
+            raise ValueError("Phải là số nguyên.")
         if raw != int(raw):
             raise ValueError("Phải là số nguyên, không có phần thập phân.")
         number = int(raw)

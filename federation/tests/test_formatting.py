@@ -43,6 +43,29 @@ def test_anything_else_is_refused_with_a_reason(typed, reason):
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        Decimal("Infinity"),
+        Decimal("-Infinity"),
+        Decimal("NaN"),
+        Decimal("sNaN"),
+        "inf",
+        "-inf",
+        "nan",
+        "Infinity",
+        "NaN",
+    ],
+)
+def test_infinity_and_not_a_number_are_refused_in_vietnamese(typed):
+    """A spreadsheet cell may hold them (issue 12): never OverflowError, never English."""
+    with pytest.raises(ValueError, match="^Phải là số nguyên"):
+        parse_whole_number(typed)
+
+
+@pytest.mark.parametrize(
     "value",
     [
         0,
