@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 worker: setup
-	$(BIN)/celery -A config worker --loglevel=info
+	$(BIN)/celery -A config worker --beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3

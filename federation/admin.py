@@ -16,7 +16,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .entries.services import entry_delete, entry_upsert
 from .forms import MonthlyEntryForm, RoleForm, TargetForm, UnitForm
-from .models import Door, Indicator, MonthlyEntry, Role, Rollup, Target, Unit, UnitMove
+from .models import (
+    Door,
+    Indicator,
+    MonthlyEntry,
+    PendingUpload,
+    Role,
+    Rollup,
+    Target,
+    Unit,
+    UnitMove,
+)
 from .targets.services import target_set
 
 admin.site.site_header = "Quản trị Báo cáo Công đoàn"
@@ -349,3 +359,14 @@ class UserAdmin(DjangoUserAdmin):
         changed = [role for role, _ in formset.changed_objects]
         for role in [*formset.new_objects, *changed]:
             services.role_grant(user=form.instance, unit=role.unit, role=role.role)
+
+
+@admin.register(PendingUpload)
+class PendingUploadAdmin(ReadOnlyAdmin):
+    """Uploads waiting for their confirmation; the periodic sweep removes them after an hour."""
+
+    list_display = ["file_name", "kind", "unit", "user", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["unit", "user"]
+    search_fields = ["file_name", "unit__code", "unit__name", "user__username"]
+    fields = ["file_name", "kind", "unit", "user", "created_at"]

@@ -1,8 +1,10 @@
 """The unit tree, indicator catalogue, targets, monthly entries, their roll-up and users' roles."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -12,6 +14,14 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 MIN_YEAR, MAX_YEAR = 2000, 2100
 YEAR_VALIDATORS = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
 MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
+# A unit's code names it in files, links and downloads: letters, digits, "-", "_" and "." only,
+# starting with a letter or digit (no spaces, quotes, slashes or line breaks, never "..").
+UNIT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+UNIT_CODE_VALIDATOR = RegexValidator(
+    UNIT_CODE_PATTERN,
+    "Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu - _ . (bắt đầu bằng chữ hoặc số).",
+    code="invalid_unit_code",
+)
 
 
 class Door(models.TextChoices):
@@ -68,7 +78,9 @@ class Unit(MP_Node):
     no code may assume that a given depth means "district".
     """
 
-    code = models.CharField("mã đơn vị", max_length=32, unique=True)
+    code = models.CharField(
+        "mã đơn vị", max_length=32, unique=True, validators=[UNIT_CODE_VALIDATOR]
+    )
     name = models.CharField("tên đơn vị", max_length=255)
     short_name = models.CharField("tên viết tắt", max_length=100, blank=True)
     kind = models.CharField("loại đơn vị", max_length=32, choices=UnitKind.choices)
@@ -113,6 +125,12 @@ class Unit(MP_Node):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def file_code(self) -> str:
+        """The code as it may stand in a file name. Codes are held to UNIT_CODE_PATTERN, but one
+        stored before that may hold anything: each character a code may not have becomes "-"."""
+        return re.sub(r"[^A-Za-z0-9._-]", "-", self.code).lstrip(".") or str(self.pk)
 
     @property
     def ancestor_paths(self) -> list[str]:
@@ -505,3 +523,42 @@ class EmulationCluster(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UploadKind(models.TextChoices):
+    """Which import an uploaded file is waiting for."""
+
+    ENTRIES = "entries", "Số liệu hằng tháng"
+    TARGETS = "targets", "Chỉ tiêu giao"
+    ROSTER = "roster", "Danh sách đoàn viên"
+
+
+class PendingUpload(models.Model):
+    """An Excel file uploaded for an import, kept between its preview and its confirmation.
+
+    It belongs to who uploaded it, for one unit and one kind of import: a confirmation finds it
+    only with all three, and only for an hour (federation.uploads writes and reads these rows).
+    """
+
+    token = models.UUIDField("mã phiên nhập", unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="người tải lên",
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", verbose_name="đơn vị"
+    )
+    kind = models.CharField("loại nhập", max_length=16, choices=UploadKind.choices)
+    file_name = models.CharField("tên tệp", max_length=255)
+    file = models.FileField("tệp đã tải lên", upload_to="imports/", max_length=255)
+    created_at = models.DateTimeField("tải lên lúc", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "tệp chờ nhập"
+        verbose_name_plural = "tệp chờ nhập"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_kind_display()})"

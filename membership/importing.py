@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from federation import excel
 from federation.entries.services import RowError
 from federation.models import Unit
+from federation.selectors import Permission, scope_for
 
 from .models import Gender, Member, card_key, search_key
 
@@ -215,13 +217,16 @@ def _read_card(raw: Any) -> str:
 # --- checking the rows -------------------------------------------------------------------------
 
 
-def check_rows(union: Unit, rows: Sequence[MemberRow]) -> ImportCheck:
+def check_rows(
+    union: Unit, rows: Sequence[MemberRow], *, user: AbstractBaseUser | None = None
+) -> ImportCheck:
     """Every problem of every row, the rows already on the roster, and the members to add.
 
     A row is wrong if a cell could not be read, the member breaks a rule of Member.clean, it
     repeats an earlier row (card number, or name and birth date), or its card number belongs to
     a current member of another CĐCS. A row matching a current member of this CĐCS is a
-    duplicate: shown, and skipped on import.
+    duplicate: shown, and skipped on import. The messages say that the card's member is in
+    another CĐCS only to a `user` who may see it (None: the system, which sees every unit).
     """
     errors: list[RowError] = []
     candidates: list[tuple[MemberRow, Member]] = []
@@ -240,7 +245,7 @@ def check_rows(union: Unit, rows: Sequence[MemberRow]) -> ImportCheck:
     errors.extend(repeats)
     repeated = {e.row for e in repeats}
     candidates = [(row, member) for row, member in candidates if row.number not in repeated]
-    errors.extend(_cards_elsewhere(union, candidates))
+    errors.extend(_cards_elsewhere(union, candidates, user))
     duplicates, new_members = _against_roster(union, candidates)
     errors.sort(key=lambda e: e.row)
     return ImportCheck(len(rows), errors, duplicates, new_members)
@@ -289,24 +294,37 @@ def _repeats(rows: Iterable[MemberRow]) -> list[RowError]:
     return errors
 
 
-def _cards_elsewhere(union: Unit, candidates: Sequence[tuple[MemberRow, Member]]) -> list[RowError]:
+CARD_IN_ANOTHER_UNION = (
+    "Số thẻ đang thuộc một đoàn viên của CĐCS khác; hãy dùng chức năng chuyển sinh hoạt."
+)
+# For a CĐCS the user may not see: nothing about where the card's member is.
+CARD_TAKEN = "Số thẻ này đang được dùng cho một đoàn viên khác."
+
+
+def _cards_elsewhere(
+    union: Unit,
+    candidates: Sequence[tuple[MemberRow, Member]],
+    user: AbstractBaseUser | None,
+) -> list[RowError]:
     rows_by_card = {m.card_number: row for row, m in candidates if m.card_number}
-    taken: set[str] = set()
+    taken: dict[str, Unit] = {}
     cards = list(rows_by_card)
     for start in range(0, len(cards), 500):
-        taken.update(
+        members = (
             Member.objects.filter(card_number__in=cards[start : start + 500], left_on__isnull=True)
             .exclude(union=union)
-            .values_list("card_number", flat=True)
+            .select_related("union")
+            .only("card_number", "union__path")
         )
-    return [
-        RowError(
-            rows_by_card[card].number,
-            rows_by_card[card].labels["card_number"],
-            "Số thẻ đang thuộc một đoàn viên của CĐCS khác; hãy dùng chức năng chuyển sinh hoạt.",
-        )
-        for card in sorted(taken, key=lambda card: rows_by_card[card].number)
-    ]
+        taken.update((member.card_number, member.union) for member in members)
+    scope = scope_for(user) if user is not None else None
+    errors = []
+    for card in sorted(taken, key=lambda card: rows_by_card[card].number):
+        visible = scope is None or scope.allows(taken[card], Permission.VIEW)
+        row = rows_by_card[card]
+        message = CARD_IN_ANOTHER_UNION if visible else CARD_TAKEN
+        errors.append(RowError(row.number, row.labels["card_number"], message))
+    return errors
 
 
 def _against_roster(

@@ -177,7 +177,7 @@ def members_import(
     # Locking the CĐCS makes concurrent imports and additions there wait for each other, so the
     # duplicate check below still holds when the rows are written.
     union = Unit.objects.select_for_update().get(pk=union.pk)
-    check = check_rows(union, rows)
+    check = check_rows(union, rows, user=user)
     if check.errors:
         raise RowsInvalid(check.errors)
     bulk_create_with_history(
@@ -206,7 +206,7 @@ def roster_export(
         user=user, unit=unit, row_count=row_count, filters=roster_filter.describe()
     )
     return ExportFile(
-        filename=f"doan-vien-{unit.code}.xlsx",
+        filename=f"doan-vien-{unit.file_code}.xlsx",
         content=excel.workbook_bytes(sheet),
         row_count=row_count,
     )

@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federation import excel
+from federation import excel, uploads
 from federation.entries.services import RowsInvalid
 from federation.formatting import vn_number
-from federation.models import Door, Unit
+from federation.models import Door, Unit, UploadKind
 from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
 from . import selectors, services
@@ -128,7 +129,7 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(f"{_roster_url(unit)}?{request.GET.urlencode()}")
     response = HttpResponse(export.content, content_type=excel.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, export.filename)
     return response
 
 
@@ -280,8 +281,13 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except excel.ExcelError as error:
             form.add_error("file", str(error))
         else:
-            check = check_rows(unit, rows)
-            token = excel.stash_upload(upload) if check.ok and check.new_members else ""
+            check = check_rows(unit, rows, user=request.user)
+            token = ""
+            if check.ok and check.new_members:
+                kept = uploads.upload_keep(
+                    upload=upload, user=request.user, unit=unit, kind=UploadKind.ROSTER
+                )
+                token = kept.token.hex
             return _preview(request, unit, check, token)
     return _page(request, "membership/import_upload.html", unit, form=form)
 
@@ -303,8 +309,12 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _union_to_write(request, pk)
     token = request.POST.get("token", "")
     try:
-        rows = read_member_rows(excel.open_stash(token))
+        kept = uploads.upload_open(
+            token=token, user=request.user, unit=unit, kind=UploadKind.ROSTER
+        )
+        rows = read_member_rows(kept)
     except excel.ExcelError as error:
+        uploads.upload_discard(token=token, user=request.user)
         messages.error(request, str(error))
         return redirect("membership:import_upload", unit.pk)
     try:
@@ -312,14 +322,24 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except RowsInvalid:
         # The roster changed since the preview: show what is wrong now. The file must be fixed
         # and uploaded again, so the kept copy goes.
-        excel.drop_stash(token)
-        return _preview(request, unit, check_rows(unit, rows), token="")
-    excel.drop_stash(token)
+        uploads.upload_discard(token=token, user=request.user)
+        return _preview(request, unit, check_rows(unit, rows, user=request.user), token="")
+    uploads.upload_discard(token=token, user=request.user)
     text = f"Đã nhập {vn_number(result.created)} đoàn viên."
     if result.skipped:
         text += f" Bỏ qua {vn_number(result.skipped)} dòng trùng với đoàn viên đã có."
     messages.success(request, text)
     return redirect(_roster_url(unit))
+
+
+@require_POST
+@login_required
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drops the kept file of a preview the user does not want to import."""
+    unit = _union_to_write(request, pk)
+    uploads.upload_discard(token=request.POST.get("token", ""), user=request.user)
+    messages.info(request, "Đã hủy nhập tệp. Chưa thêm đoàn viên nào.")
+    return redirect("membership:import_upload", unit.pk)
 
 
 @require_GET

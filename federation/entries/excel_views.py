@@ -1,8 +1,9 @@
 """Monthly entries through Excel: the page, the template and export downloads, the upload with
 its preview, and the confirmation that saves it.
 
-The upload is kept (federation.excel's stash) under a token the session remembers; confirming
-reads it again and checks it again, since scope, locks and saved values may have changed.
+The upload is kept (federation.uploads) under a token bound to the user, the unit and this kind
+of import, for an hour; confirming reads it again and checks it again, since scope, locks and
+saved values may have changed. Cancelling, confirming and a refused confirmation drop it.
 """
 
 from django.contrib import messages
@@ -14,17 +15,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import excel
+from .. import excel, uploads
 from ..formatting import vn_number
-from ..models import Unit
+from ..models import Unit, UploadKind
 from ..selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 from .excel import export_sheets, template_sheets
 from .forms import ConfirmForm, ExportForm, MonthRangeForm, UploadForm
 from .importing import ImportRefused, read_import, save_import
 from .services import StaleEntries
 
-SESSION_KEY = "entry_excel_uploads"  # token → file name, for this session's uploads
-KEPT_UPLOADS = 10
 SHOWN_CELLS = 500  # bad cells, warnings and changes listed on the preview
 
 
@@ -114,8 +113,10 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, unit, upload_form=form)
     token = None
     if preview.can_save:
-        token = excel.stash_upload(upload)
-        _remember(request, token, upload.name)
+        kept = uploads.upload_keep(
+            upload=upload, user=request.user, unit=unit, kind=UploadKind.ENTRIES
+        )
+        token = kept.token.hex
     return _page(request, unit, preview=preview, token=token, file_name=upload.name)
 
 
@@ -124,41 +125,53 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
     form = ConfirmForm(request.POST)
-    uploads = request.session.get(SESSION_KEY, {})
-    if not form.is_valid() or form.cleaned_data["token"] not in uploads:
-        messages.error(request, "Phiên nhập tệp đã kết thúc hoặc không hợp lệ, hãy tải tệp lại.")
-        return redirect("entry_excel", pk=unit.pk)
-    token, file_name = form.cleaned_data["token"], uploads[form.cleaned_data["token"]]
+    token = form.data.get("token", "")
     try:
-        preview = read_import(excel.open_stash(token), unit=unit, user=request.user)
+        if not form.is_valid():
+            raise excel.ExcelError(uploads.UPLOAD_GONE)
+        kept = uploads.upload_open(
+            token=token, user=request.user, unit=unit, kind=UploadKind.ENTRIES
+        )
+        preview = read_import(kept, unit=unit, user=request.user)
     except excel.ExcelError as refused:
-        _forget(request, token)
+        uploads.upload_discard(token=token, user=request.user)
         messages.error(request, str(refused))
         return redirect("entry_excel", pk=unit.pk)
-    page = {"preview": preview, "token": token, "file_name": file_name}
+    page = {"preview": preview, "token": token, "file_name": kept.name}
     if preview.errors or not preview.rows:
-        _forget(request, token)
-        page["token"] = None
+        uploads.upload_discard(token=token, user=request.user)
         messages.error(request, "Kiểm tra lại tệp trước khi lưu thấy lỗi mới. Chưa lưu gì.")
-        return _page(request, unit, **page)
+        return _page(request, unit, **{**page, "token": None})
     if preview.digest != form.cleaned_data["digest"]:
         messages.warning(request, CHANGED_SINCE_PREVIEW)
         return _page(request, unit, **page)
     try:
         saved = save_import(preview, user=request.user)
     except ImportRefused as refused:
-        _forget(request, token)
+        uploads.upload_discard(token=token, user=request.user)
         preview.errors = refused.errors
         messages.error(request, "Không lưu được tệp. Chưa lưu gì.")
         return _page(request, unit, **{**page, "token": None})
     except StaleEntries:
         messages.warning(request, CHANGED_SINCE_PREVIEW)
-        preview = read_import(excel.open_stash(token), unit=unit, user=request.user)
-        return _page(request, unit, **{**page, "preview": preview})
-    _forget(request, token)
+        kept.seek(0)
+        return _page(
+            request, unit, **{**page, "preview": read_import(kept, unit=unit, user=request.user)}
+        )
+    uploads.upload_discard(token=token, user=request.user)
     messages.success(
-        request, f"Đã nhập {vn_number(saved)} giá trị từ tệp {file_name} cho {unit.display_name}."
+        request, f"Đã nhập {vn_number(saved)} giá trị từ tệp {kept.name} cho {unit.display_name}."
     )
+    return redirect("entry_excel", pk=unit.pk)
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drops the kept file of a preview the user does not want to save."""
+    unit = _unit(request, pk)
+    uploads.upload_discard(token=request.POST.get("token", ""), user=request.user)
+    messages.info(request, "Đã hủy nhập tệp. Chưa lưu gì.")
     return redirect("entry_excel", pk=unit.pk)
 
 
@@ -166,22 +179,3 @@ CHANGED_SINCE_PREVIEW = (
     "Số liệu trên hệ thống đã thay đổi từ lúc xem trước. Hãy xem lại bản xem trước dưới đây "
     "rồi xác nhận lại. Chưa lưu gì."
 )
-
-
-def _remember(request: HttpRequest, token: str, file_name: str) -> None:
-    uploads = request.session.get(SESSION_KEY, {})
-    for old in list(uploads)[: max(len(uploads) - KEPT_UPLOADS + 1, 0)]:
-        _forget_in(uploads, old)
-    uploads[token] = file_name
-    request.session[SESSION_KEY] = uploads
-
-
-def _forget(request: HttpRequest, token: str) -> None:
-    uploads = request.session.get(SESSION_KEY, {})
-    _forget_in(uploads, token)
-    request.session[SESSION_KEY] = uploads
-
-
-def _forget_in(uploads: dict, token: str) -> None:
-    uploads.pop(token, None)
-    excel.drop_stash(token)

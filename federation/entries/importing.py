@@ -21,7 +21,7 @@ from ..excel import CellError, ExcelError, SheetRow, header_key, indicator_heade
 from ..formatting import parse_whole_number, vn_number
 from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, MonthlyEntry, Unit
 from ..selectors import Permission, units_where
-from ..validation import MAX_VALUE
+from ..validation import MAX_VALUE, TOO_BIG
 from . import anomalies, locks
 from .excel import CODE, MONTH, NAME, YEAR
 from .services import EntryRow, RowsInvalid, entries_save
@@ -340,9 +340,6 @@ def _row_values(row, columns, preview) -> list[tuple[str, Indicator, int]]:
             continue
         values.append((letter, indicator, value))
     return values
-
-
-TOO_BIG = f"Số quá lớn: tối đa {vn_number(MAX_VALUE)}."
 
 
 def _diff(checked: list[CheckedRow], preview: ImportPreview) -> list[CheckedRow]:

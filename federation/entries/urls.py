@@ -21,4 +21,5 @@ urlpatterns = [
     path(f"{EXCEL}export/", excel_views.export, name="entry_excel_export"),
     path(f"{EXCEL}upload/", excel_views.upload, name="entry_excel_upload"),
     path(f"{EXCEL}confirm/", excel_views.confirm, name="entry_excel_confirm"),
+    path(f"{EXCEL}cancel/", excel_views.cancel, name="entry_excel_cancel"),
 ]

@@ -11,6 +11,7 @@ from .. import excel
 from ..excel import header_key, indicator_header
 from ..formatting import parse_whole_number
 from ..models import Indicator, Unit
+from ..validation import MAX_VALUE, TOO_BIG
 from .selectors import TargetGrid
 from .services import TargetCell
 
@@ -77,6 +78,9 @@ def check_import(upload, grid: TargetGrid) -> ImportCheck:
                 value = parse_whole_number(raw)
             except ValueError as error:
                 errors.append(excel.CellError(row.number, excel.column(index), str(error)))
+                continue
+            if value > MAX_VALUE:
+                errors.append(excel.CellError(row.number, excel.column(index), TOO_BIG))
                 continue
             if unit is None:
                 continue

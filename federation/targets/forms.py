@@ -11,6 +11,7 @@ from django import forms
 
 from ..formatting import parse_whole_number, vn_number
 from ..models import Indicator, Unit
+from ..validation import MAX_VALUE, TOO_BIG
 from .selectors import Key, TargetGrid
 from .services import TargetCell
 
@@ -60,6 +61,8 @@ class TargetGridForm(forms.Form):
             value = parse_whole_number(raw)
         except ValueError as error:
             return str(error)
+        if value > MAX_VALUE:
+            return TOO_BIG
         return None if value == saved else TargetCell(unit, indicator, value)
 
     def rows(self) -> list[tuple[Unit, list[tuple[Indicator, forms.BoundField]]]]:

@@ -15,4 +15,9 @@ urlpatterns = [
         views.targets_import_confirm,
         name="unit_targets_import_confirm",
     ),
+    path(
+        "units/<int:pk>/targets/import/cancel/",
+        views.targets_import_cancel,
+        name="unit_targets_import_cancel",
+    ),
 ]

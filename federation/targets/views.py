@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import excel
+from .. import excel, uploads
 from ..formatting import vn_number
 from ..forms import ProgressQuery, ProgressQueryForm
-from ..models import Door, Period, Unit
+from ..models import Door, Period, Unit, UploadKind
 from ..selectors import Permission, breadcrumbs, ensure_allowed, scope_for, unit_for_user_or_404
 from . import selectors, services
 from .excel import check_import, template_sheet
@@ -198,7 +198,12 @@ def targets_import(request: HttpRequest, pk: int) -> HttpResponse:
     except excel.ExcelError as error:
         messages.error(request, str(error))
         return redirect(_grid_url(unit, query))
-    token = excel.stash_upload(upload) if check.changes and not check.errors else None
+    token = None
+    if check.changes and not check.errors:
+        kept = uploads.upload_keep(
+            upload=upload, user=request.user, unit=unit, kind=UploadKind.TARGETS
+        )
+        token = kept.token.hex
     return _preview(request, unit, query, grid, check, token)
 
 
@@ -211,20 +216,38 @@ def targets_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest("Thiếu hoặc sai năm, kỳ giao chỉ tiêu.")
     token = request.POST.get("token", "")
     try:
-        check = check_import(excel.open_stash(token), grid)
+        kept = uploads.upload_open(
+            token=token, user=request.user, unit=unit, kind=UploadKind.TARGETS
+        )
+        check = check_import(kept, grid)
     except excel.ExcelError as error:
+        uploads.upload_discard(token=token, user=request.user)
         messages.error(request, str(error))
         return redirect(_grid_url(unit, query))
     if check.errors:
+        # Refused on a second look: the file must be fixed and uploaded again.
+        uploads.upload_discard(token=token, user=request.user)
         return _preview(request, unit, query, grid, check, None)
     try:
         count = _save(request, unit, query, check.cells, Door.IMPORT)
     except ValidationError as error:
+        uploads.upload_discard(token=token, user=request.user)
         messages.error(request, f"Chưa lưu: {'; '.join(error.messages)}")
         return redirect(_grid_url(unit, query))
-    excel.drop_stash(token)
+    uploads.upload_discard(token=token, user=request.user)
     messages.success(request, _saved_message(count, query))
     return redirect(_grid_url(unit, query))
+
+
+@require_POST
+@login_required
+def targets_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drops the kept file of a preview the leader does not want to save."""
+    unit = unit_for_user_or_404(request.user, pk)
+    uploads.upload_discard(token=request.POST.get("token", ""), user=request.user)
+    messages.info(request, "Đã hủy nhập tệp chỉ tiêu. Chưa lưu gì.")
+    query = _posted_query(request)
+    return redirect(_grid_url(unit, query) if query else reverse("unit_targets", args=[unit.pk]))
 
 
 def _preview(request, unit, query, grid, check, token) -> HttpResponse:

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from federation.models import Door
+from federation.models import Door, Unit
 from federation.tests.factories import GrassrootsFactory, UserFactory
+from federation.uploads import UPLOAD_GONE
 from membership.models import Gender, LeaveReason, Member, RosterExport
 
 from .factories import MemberFactory
@@ -497,7 +498,7 @@ def test_a_confirmation_with_an_unknown_token_sends_back_to_the_upload(staff_cli
         unit_url("import_confirm", tree["hd_1"]), {"token": "abc"}, follow=True
     )
 
-    assert "Phiên nhập tệp không hợp lệ" in text(response)
+    assert UPLOAD_GONE in text(response)
     assert not Member.objects.exists()
 
 
@@ -512,7 +513,7 @@ def test_a_token_cannot_be_confirmed_twice(staff_client, tree):
         unit_url("import_confirm", tree["hd_1"]), {"token": token}, follow=True
     )
 
-    assert "đã được nhập" in text(response)
+    assert UPLOAD_GONE in text(response)
     assert Member.objects.count() == 1
 
 
@@ -521,7 +522,8 @@ def test_a_roster_changed_since_the_preview_is_checked_again(staff_client, tree)
         staff_client.post(unit_url("import_upload", tree["hd_1"]), {"file": member_list(AN)})
     )
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
-    MemberFactory(union=tree["ml_1"], card_number="TDV001")
+    # A CĐCS of the same district: one the uploader may see, so the message may say where.
+    MemberFactory(union=tree["hd_2"], card_number="TDV001")
 
     response = staff_client.post(unit_url("import_confirm", tree["hd_1"]), {"token": token})
 
@@ -564,3 +566,12 @@ def test_the_roster_suggests_admissions_departures_and_the_total_of_a_cdcs(
     assert suggestions["total_members"] == 5
     other = next(r for r in response.context["grid"] if r.unit == tree["hd_2"])
     assert all(c.suggestion is None for c in other.cells)  # keeps no roster
+
+
+def test_a_union_whose_old_code_holds_a_line_break_still_exports(staff_client, tree, member):
+    """Codes are held to letters, digits, "-", "_", "." now; one stored before could break the
+    download's header. The file is named with the code made safe."""
+    Unit.objects.filter(pk=tree["hd_1"].pk).update(code="HD\r\n01")
+    response = staff_client.get(unit_url("roster_export", tree["hd_1"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="doan-vien-HD--01.xlsx"'
