@@ -102,7 +102,7 @@ class ReportDetail(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         version = selectors.version_for_user_or_404(request.user, pk)
-        version = services.report_version_expire_if_stale(version)
+        version = services.report_version_recover_if_stuck(version)
         return Response(version_data(version, request))
 
 

@@ -135,8 +135,10 @@ class ReportBatch(models.Model):
 
 
 def version_pdf_path(version: "ReportVersion", filename: str) -> str:
+    """Where a version's PDF is stored: by the unit's id, which no one types (its code once put
+    "../" into the path)."""
     report = version.report
-    return f"reports/{report.unit.code}/{report.year}-{report.kind}/v{version.number}.pdf"
+    return f"reports/{report.unit_id}/{report.year}-{report.kind}/v{version.number}.pdf"
 
 
 class ReportVersion(models.Model):
@@ -179,6 +181,8 @@ class ReportVersion(models.Model):
         verbose_name="người tạo",
     )
     created_at = models.DateTimeField("yêu cầu lúc", auto_now_add=True)
+    # Since when it has waited for a worker: its request, a retry, or a requeue after a sweep.
+    queued_at = models.DateTimeField("vào hàng đợi lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu lúc", null=True, blank=True)
     finished_at = models.DateTimeField("xong lúc", null=True, blank=True)
 
@@ -205,4 +209,4 @@ class ReportVersion(models.Model):
     @property
     def download_name(self) -> str:
         report = self.report
-        return f"BaoCao_{report.unit.code}_{report.year}_{report.kind}_v{self.number}.pdf"
+        return f"BaoCao_{report.unit.file_code}_{report.year}_{report.kind}_v{self.number}.pdf"

@@ -2,19 +2,22 @@
 
 A version is requested in the web request (status queued, its text frozen) and built by the
 Celery task (reports.tasks), which calls `report_version_build`; the task is queued only once the
-request's transaction has committed, so the worker always finds the row.
+request's transaction has committed, so the worker always finds the row. A version whose worker
+died without giving its message back is queued again by a sweep (`report_versions_requeue_stuck`,
+run every minute by beat), so no one has to press "Thử lại".
 """
 
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import group, signature
+from celery import current_app, group, signature
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from federation.models import Unit
@@ -48,6 +51,10 @@ MAX_ATTEMPTS = 6
 # The Celery task that builds a version (reports/tasks.py), queued by name: the task calls these
 # services, so importing it here would make the two modules import each other.
 BUILD_TASK = "reports.tasks.build_report_version"
+# A build still running this long after the task time limit has lost its worker (the hard limit
+# kills it): the margin covers clocks that differ between hosts and the reaping of the process.
+STUCK_MARGIN_SECONDS = 30
+STOPPED = "Quá thời gian tạo báo cáo: tiến trình tạo báo cáo đã dừng giữa chừng."
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -170,6 +177,7 @@ def _new_version(
         batch=batch,
         document=report_document(report),
         created_by=user,
+        queued_at=timezone.now(),
     )
 
 
@@ -220,24 +228,6 @@ def report_generate(
     return report_version_request(report=report, user=user)
 
 
-def _stale_before() -> datetime:
-    # A worker killed by the hard time limit leaves its version running: past the limit it is dead.
-    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-
-
-def report_version_expire_if_stale(version: ReportVersion) -> ReportVersion:
-    """Marks a version failed if it has been running longer than any task may run."""
-    started = version.started_at
-    if version.status == VersionStatus.RUNNING and started and started < _stale_before():
-        ReportVersion.objects.filter(pk=version.pk, status=VersionStatus.RUNNING).update(
-            status=VersionStatus.FAILED,
-            error="Quá thời gian tạo báo cáo: tiến trình tạo báo cáo đã dừng giữa chừng.",
-            finished_at=timezone.now(),
-        )
-        version.refresh_from_db()
-    return version
-
-
 @transaction.atomic
 def report_version_retry(*, version: ReportVersion, user: AbstractBaseUser | None) -> ReportVersion:
     """Queues a failed version again; the figures it had already gathered are kept."""
@@ -247,7 +237,9 @@ def report_version_retry(*, version: ReportVersion, user: AbstractBaseUser | Non
         raise ValidationError("Chỉ tạo lại được phiên bản bị lỗi.")
     version.status, version.error, version.progress = VersionStatus.QUEUED, "", 0
     version.finished_at, version.attempts = None, 0
-    version.save(update_fields=["status", "error", "progress", "finished_at", "attempts"])
+    version.queued_at = timezone.now()
+    fields = ["status", "error", "progress", "finished_at", "attempts", "queued_at"]
+    version.save(update_fields=fields)
     _enqueue([version.pk])
     return version
 
@@ -289,10 +281,20 @@ def report_batch_request(
 # --- building (called by the task) --------------------------------------------------------------
 
 
+def _worn_out(attempts: int) -> str:
+    return f"Đã thử tạo {attempts} lần, lần nào cũng bị dừng giữa chừng."
+
+
 @transaction.atomic
-def _claim(version_id: int) -> ReportVersion | None:
+def _claim(version_id: int, *, first_delivery: bool) -> ReportVersion | None:
     """Marks the version running, or None if there is nothing to do: already built, failed for
-    good, or gone. A version still running is a redelivery after its worker died: build again."""
+    good, gone, or being built right now by another worker.
+
+    A version still running is a message coming back after its worker died (a redelivery, or the
+    task's own retry): build it again. A message delivered for the first time that finds it
+    running within the time limit is a duplicate (the sweep sent it again while the first one
+    waited in the queue): the build under way is left alone.
+    """
     version = (
         ReportVersion.objects.select_for_update()
         .select_related("report__unit")
@@ -301,10 +303,13 @@ def _claim(version_id: int) -> ReportVersion | None:
     )
     if version is None or version.status not in (VersionStatus.QUEUED, VersionStatus.RUNNING):
         return None
+    if first_delivery and version.status == VersionStatus.RUNNING and not _is_stuck(version):
+        logger.info("Report version %s is being built already; duplicate message", version_id)
+        return None
     if version.attempts >= MAX_ATTEMPTS:
         # A report that kills its worker every time would otherwise be redelivered for ever.
         version.status, version.finished_at = VersionStatus.FAILED, timezone.now()
-        version.error = f"Đã thử tạo {version.attempts} lần, lần nào cũng bị dừng giữa chừng."
+        version.error = _worn_out(version.attempts)
         version.save(update_fields=["status", "finished_at", "error"])
         return None
     version.status, version.progress, version.error = VersionStatus.RUNNING, 10, ""
@@ -318,12 +323,13 @@ def _progress(version: ReportVersion, percent: int, **fields: Any) -> None:
     ReportVersion.objects.filter(pk=version.pk).update(progress=percent, **fields)
 
 
-def report_version_build(*, version_id: int) -> ReportVersion | None:
+def report_version_build(*, version_id: int, first_delivery: bool = False) -> ReportVersion | None:
     """Builds the version's PDF: figures (unless an earlier attempt saved them), HTML, PDF.
 
-    Safe to run again for the same version: a version already done is left alone.
+    Safe to run again for the same version: a version already done is left alone, and so is one
+    being built when `first_delivery` says this message cannot be the one building it (_claim).
     """
-    version = _claim(version_id)
+    version = _claim(version_id, first_delivery=first_delivery)
     if version is None:
         return None
     if version.snapshot is None:
@@ -356,3 +362,79 @@ def report_version_fail(*, version_id: int, error: str) -> None:
     ReportVersion.objects.filter(
         pk=version_id, status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
     ).update(status=VersionStatus.FAILED, error=error[:ERROR_LENGTH], finished_at=timezone.now())
+
+
+# --- stuck versions (the sweep, and the page) ---------------------------------------------------
+
+
+def _stuck_before(now: datetime | None = None) -> datetime:
+    seconds = settings.CELERY_TASK_TIME_LIMIT + STUCK_MARGIN_SECONDS
+    return (now or timezone.now()) - timedelta(seconds=seconds)
+
+
+def _stuck(now: datetime | None = None) -> Q:
+    """Running past the task time limit, or waiting in the queue as long."""
+    before = _stuck_before(now)
+    running = Q(status=VersionStatus.RUNNING, started_at__lt=before)
+    return running | Q(status=VersionStatus.QUEUED, queued_at__lt=before)
+
+
+def _is_stuck(version: ReportVersion) -> bool:
+    """_stuck for one version already loaded."""
+    running = version.status == VersionStatus.RUNNING
+    since = version.started_at if running else version.queued_at
+    return version.is_pending and since is not None and since < _stuck_before()
+
+
+def report_versions_requeue_stuck(*, now: datetime | None = None) -> int:
+    """Queues again every version stuck past the task time limit; returns how many.
+
+    Run every minute by beat (reports.tasks). A version is stuck when its worker died without
+    giving the message back (its whole container killed; or the hard time limit, which
+    acknowledges it), or when the broker lost its message (restarted without persistence). One
+    tried MAX_ATTEMPTS times is failed instead, with the reason. A queued version is sent again
+    at most once per time limit: if its first message was only slow, whichever of the two
+    arrives second finds the version done or being built and does nothing (_claim).
+    """
+    now = now or timezone.now()
+    return _requeue(ReportVersion.objects.filter(_stuck(now)), now)
+
+
+@transaction.atomic
+def _requeue(versions: QuerySet[ReportVersion], now: datetime) -> int:
+    # Rows another sweep, the page or a worker's claim holds are theirs to handle: skip them, so
+    # no version is sent twice by two sweeps. select_for_update needs the transaction.
+    stuck = list(versions.select_for_update(skip_locked=True).only("pk", "attempts"))
+    again = [version.pk for version in stuck if version.attempts < MAX_ATTEMPTS]
+    for version in stuck:
+        if version.attempts >= MAX_ATTEMPTS:
+            ReportVersion.objects.filter(pk=version.pk).update(
+                status=VersionStatus.FAILED, error=_worn_out(version.attempts), finished_at=now
+            )
+    if again:
+        logger.warning("Report versions %s were stuck; queued again", again)
+        ReportVersion.objects.filter(pk__in=again).update(
+            status=VersionStatus.QUEUED, progress=0, queued_at=now
+        )
+        _enqueue(again)
+    return len(again)
+
+
+def report_version_recover_if_stuck(version: ReportVersion) -> ReportVersion:
+    """What the page and the API do before showing a pending version: one stuck past the time
+    limit is queued again at once, as the sweep would, so the page never shows a build that no
+    one runs, and recovery does not hang on beat running.
+
+    Without a broker, builds run inside the web request and no beat runs: a version still
+    pending that long died with its request and nothing will build it, so it is failed with the
+    reason, beside the button that builds it again.
+    """
+    if not _is_stuck(version):
+        return version
+    stuck = ReportVersion.objects.filter(_stuck(), pk=version.pk)
+    if current_app.conf.task_always_eager:
+        stuck.update(status=VersionStatus.FAILED, error=STOPPED, finished_at=timezone.now())
+    else:
+        _requeue(stuck, timezone.now())
+    version.refresh_from_db()
+    return version

@@ -5,7 +5,9 @@ handled: transient errors (the database or the file store hiccuping) are retried
 anything else, and running out of retries or time, marks the version failed with the reason,
 which the page shows beside a "Thử lại" button. The message is acknowledged only after the task
 returns (acks_late) and put back if the worker process dies (reject_on_worker_lost), so a worker
-killed mid-build does not lose the report: another picks it up and builds it again.
+killed mid-build does not lose the report: another picks it up and builds it again. When no one
+can put it back (the whole worker killed, or the hard time limit, which acknowledges it), the
+sweep `requeue_stuck_versions`, run every minute by beat, queues the version again.
 """
 
 import logging
@@ -35,8 +37,12 @@ RETRY_BACKOFF_MAX_SECONDS = 60
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def build_report_version(self, version_id: int) -> Retry | None:
+    # A message coming back (redelivered after its worker died, or our own retry) takes over a
+    # version left running; one seen for the first time may be a duplicate of a build under way.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    first_delivery = not redelivered and not self.request.retries
     try:
-        services.report_version_build(version_id=version_id)
+        services.report_version_build(version_id=version_id, first_delivery=first_delivery)
     except SoftTimeLimitExceeded:
         seconds = settings.CELERY_TASK_SOFT_TIME_LIMIT
         services.report_version_fail(
@@ -66,3 +72,8 @@ def build_report_version(self, version_id: int) -> Retry | None:
         # A bug or bad data: retrying would fail the same way. Record it, keep the worker going.
         logger.exception("Report version %s failed", version_id)
         services.report_version_fail(version_id=version_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task
+def requeue_stuck_versions() -> int:
+    return services.report_versions_requeue_stuck()

@@ -24,7 +24,7 @@ from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_us
 
 from . import selectors, services
 from .forms import BatchForm, ReportForm, ReportStartForm
-from .models import ReportVersion
+from .models import ReportVersion, VersionStatus
 
 POLL_SECONDS = 2
 
@@ -35,6 +35,17 @@ def _reports_link(unit) -> tuple[str, str]:
 
 def _may_edit(user, unit) -> bool:
     return scope_for(user).allows(unit, Permission.ENTER_DATA)
+
+
+def _failure_of(versions: list[ReportVersion]) -> str | None:
+    """After a request that queued builds, read back once it committed: why they failed already
+    (the broker refused them; or, without a broker, they were built here and failed), if they
+    did, for the page to say instead of "sent"."""
+    failed = [version for version in versions if version.status == VersionStatus.FAILED]
+    if not failed:
+        return None
+    count = f"{len(failed)}/{len(versions)} báo cáo" if len(versions) > 1 else "PDF"
+    return f"Chưa tạo được {count}. {failed[0].error}"
 
 
 # --- a unit's reports ---------------------------------------------------------------------------
@@ -108,11 +119,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _save_report(request: HttpRequest, report, form: ReportForm) -> HttpResponse:
     fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
     report = services.report_update(report=report, user=request.user, **fields)
-    if "generate" in request.POST:
-        services.report_version_request(report=report, user=request.user)
-        messages.success(request, "Đã lưu và gửi yêu cầu tạo PDF.")
-    else:
+    if "generate" not in request.POST:
         messages.success(request, "Đã lưu báo cáo.")
+        return redirect("report_detail", pk=report.pk)
+    version = services.report_version_request(report=report, user=request.user)
+    version.refresh_from_db()  # the build was queued, or refused, as the service committed
+    failure = _failure_of([version])
+    messages.success(request, "Đã lưu báo cáo." if failure else "Đã lưu và gửi yêu cầu tạo PDF.")
+    if failure:
+        messages.error(request, failure)
     return redirect("report_detail", pk=report.pk)
 
 
@@ -120,8 +135,12 @@ def _save_report(request: HttpRequest, report, form: ReportForm) -> HttpResponse
 @login_required
 def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
-    services.report_version_request(report=report, user=request.user)
-    messages.success(request, "Đã gửi yêu cầu tạo PDF.")
+    version = services.report_version_request(report=report, user=request.user)
+    version.refresh_from_db()
+    if failure := _failure_of([version]):
+        messages.error(request, failure)
+    else:
+        messages.success(request, "Đã gửi yêu cầu tạo PDF.")
     return redirect("report_detail", pk=report.pk)
 
 
@@ -132,7 +151,7 @@ def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def version_status(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_for_user_or_404(request.user, pk)
-    version = services.report_version_expire_if_stale(version)
+    version = services.report_version_recover_if_stuck(version)
     context = {
         "version": version,
         "editable": _may_edit(request.user, version.report.unit),
@@ -146,9 +165,13 @@ def version_status(request: HttpRequest, pk: int) -> HttpResponse:
 def version_retry(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
     try:
-        services.report_version_retry(version=version, user=request.user)
+        version = services.report_version_retry(version=version, user=request.user)
     except ValidationError as error:
         messages.warning(request, " ".join(error.messages))
+        return redirect("report_detail", pk=version.report_id)
+    version.refresh_from_db()
+    if failure := _failure_of([version]):
+        messages.error(request, failure)
     else:
         messages.success(request, f"Đã gửi lại yêu cầu tạo phiên bản {version.number}.")
     return redirect("report_detail", pk=version.report_id)
@@ -177,6 +200,8 @@ def report_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     form = BatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         batch = services.report_batch_request(parent=unit, user=request.user, **form.cleaned_data)
+        if failure := _failure_of(selectors.batch_versions(batch)):
+            messages.error(request, failure)
         return redirect("report_batch", pk=batch.pk)
     context = {
         "unit": unit,
@@ -237,11 +262,11 @@ def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
             with version.pdf.open("rb") as pdf_file:
                 bundle.writestr(_zip_name(version), pdf_file.read())
     archive.seek(0)
-    name = f"BaoCao_{batch.parent.code}_{batch.year}_{batch.kind}.zip"
+    name = f"BaoCao_{batch.parent.file_code}_{batch.year}_{batch.kind}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
 def _zip_name(version: ReportVersion) -> str:
     unit = version.report.unit
     ascii_name = slugify(unit.name.replace("Đ", "D").replace("đ", "d"))
-    return f"{unit.code}_{ascii_name}_v{version.number}.pdf"
+    return f"{unit.file_code}_{ascii_name}_v{version.number}.pdf"

@@ -1,12 +1,15 @@
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
 
 from federation.tests.factories import UserFactory
 from reports import pdf, services, tasks
 from reports.models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
-from reports.tests.conftest import save
+from reports.tests.conftest import override_celery, save
 
 
 def request_built(report, user, capture):
@@ -221,7 +224,9 @@ def test_only_failed_versions_are_tried_again(report, district_staff):
         services.report_version_retry(version=version, user=district_staff)
 
 
-def test_version_running_past_the_time_limit_is_shown_failed(report, district_staff, settings):
+def test_without_a_broker_a_version_running_past_the_time_limit_is_shown_failed(
+    report, district_staff, settings
+):
     version = services.report_version_request(report=report, user=district_staff)
     long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
         seconds=settings.CELERY_TASK_TIME_LIMIT + 120
@@ -231,7 +236,7 @@ def test_version_running_past_the_time_limit_is_shown_failed(report, district_st
     )
     version.refresh_from_db()
 
-    services.report_version_expire_if_stale(version)
+    services.report_version_recover_if_stuck(version)
 
     assert version.status == VersionStatus.FAILED
     assert "Quá thời gian" in version.error
@@ -335,3 +340,197 @@ def test_only_a_leader_of_the_parent_or_above_builds_all_childrens_reports(tree,
             services.report_batch_request(parent=tree["city"], year=2022, kind="H1", user=user)
     assert not ReportBatch.objects.exists()
     assert not Report.objects.exists()
+
+
+# --- stuck versions -----------------------------------------------------------------------------
+
+
+def stuck_for(settings) -> datetime.timedelta:
+    """Longer than any build may run: the sweep takes a version this old for dead."""
+    return datetime.timedelta(
+        seconds=settings.CELERY_TASK_TIME_LIMIT + services.STUCK_MARGIN_SECONDS + 1
+    )
+
+
+def left_running(report, user, started_at, attempts=1) -> ReportVersion:
+    """A version its worker was building when it died, as the database keeps it."""
+    version = services.report_version_request(report=report, user=user)
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, started_at=started_at, attempts=attempts, progress=35
+    )
+    return version
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The version ids sent to the broker, instead of building them."""
+    ids = []
+    monkeypatch.setattr(
+        tasks.build_report_version,
+        "apply_async",
+        lambda args=(), kwargs=None, **options: ids.extend(args),
+    )
+    return ids
+
+
+def test_sweep_queues_a_version_stuck_running_again_and_it_is_built(
+    report, district_staff, settings, django_capture_on_commit_callbacks
+):
+    version = left_running(report, district_staff, timezone.now() - stuck_for(settings))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_versions_requeue_stuck() == 1
+
+    version.refresh_from_db()
+    assert (version.status, version.attempts, version.error) == (VersionStatus.DONE, 2, "")
+    with version.pdf.open("rb") as stored:
+        assert stored.read(5) == b"%PDF-"
+
+
+def test_sweep_fails_a_stuck_version_tried_max_attempts_times_with_the_reason(
+    report, district_staff, settings, sent, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - stuck_for(settings)
+    version = left_running(report, district_staff, long_ago, attempts=services.MAX_ATTEMPTS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_versions_requeue_stuck() == 0
+
+    version.refresh_from_db()
+    assert version.status == VersionStatus.FAILED
+    assert version.error == "Đã thử tạo 6 lần, lần nào cũng bị dừng giữa chừng."
+    assert sent == []
+
+
+def test_sweep_leaves_a_build_within_the_time_limit_alone(
+    report, district_staff, settings, sent, django_capture_on_commit_callbacks
+):
+    recent = timezone.now() - stuck_for(settings) + datetime.timedelta(seconds=5)
+    version = left_running(report, district_staff, recent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_versions_requeue_stuck() == 0
+
+    version.refresh_from_db()
+    assert (version.status, version.progress, version.attempts) == (VersionStatus.RUNNING, 35, 1)
+    assert sent == []
+
+
+def test_sweep_leaves_done_and_failed_versions_alone(
+    report, district_staff, settings, sent, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - stuck_for(settings)
+    for status in (VersionStatus.DONE, VersionStatus.FAILED):
+        version = left_running(report, district_staff, long_ago)
+        ReportVersion.objects.filter(pk=version.pk).update(status=status, finished_at=long_ago)
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_versions_requeue_stuck() == 0
+
+    assert sorted(ReportVersion.objects.values_list("status", "finished_at")) == [
+        (VersionStatus.DONE, long_ago),
+        (VersionStatus.FAILED, long_ago),
+    ]
+    assert sent == []
+
+
+def test_sweep_sends_a_version_whose_message_was_lost_once_per_time_limit(
+    report, district_staff, settings, sent, django_capture_on_commit_callbacks
+):
+    version = services.report_version_request(report=report, user=district_staff)
+    later = timezone.now() + stuck_for(settings)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_versions_requeue_stuck(now=later - stuck_for(settings)) == 0
+        assert services.report_versions_requeue_stuck(now=later) == 1
+        assert services.report_versions_requeue_stuck(now=later) == 0
+        assert services.report_versions_requeue_stuck(now=later + stuck_for(settings)) == 1
+
+    assert sent == [version.pk, version.pk]
+    version.refresh_from_db()
+    assert version.status == VersionStatus.QUEUED
+
+
+def test_retried_version_waits_a_whole_time_limit_before_it_is_sent_again(
+    report, district_staff, settings, sent, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - 3 * stuck_for(settings)
+    version = left_running(report, district_staff, long_ago)
+    services.report_version_fail(version_id=version.pk, error="Hết dung lượng đĩa")
+    ReportVersion.objects.filter(pk=version.pk).update(created_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_version_retry(version=version, user=district_staff)
+        assert services.report_versions_requeue_stuck() == 0
+
+    assert sent == [version.pk]
+
+
+def test_duplicate_message_leaves_the_build_under_way_alone(report, district_staff):
+    version = left_running(report, district_staff, timezone.now())
+
+    assert services.report_version_build(version_id=version.pk, first_delivery=True) is None
+
+    version.refresh_from_db()
+    assert (version.status, version.attempts) == (VersionStatus.RUNNING, 1)
+
+
+def test_first_delivery_takes_over_a_build_whose_worker_is_long_dead(
+    report, district_staff, settings
+):
+    version = left_running(report, district_staff, timezone.now() - stuck_for(settings))
+
+    services.report_version_build(version_id=version.pk, first_delivery=True)
+
+    version.refresh_from_db()
+    assert (version.status, version.attempts) == (VersionStatus.DONE, 2)
+
+
+def test_with_a_broker_the_page_queues_a_stuck_version_again_instead_of_failing_it(
+    report, district_staff, settings, sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    override_celery(monkeypatch, task_always_eager=False)
+    version = left_running(report, district_staff, timezone.now() - stuck_for(settings))
+    version.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.report_version_recover_if_stuck(version)
+
+    assert (version.status, version.progress, version.error) == (VersionStatus.QUEUED, 0, "")
+    assert sent == [version.pk]
+
+
+def test_the_beat_schedule_runs_the_sweep_task(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["requeue-stuck-report-versions"]
+
+    assert schedule["task"] == tasks.requeue_stuck_versions.name
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_version_another_sweep_holds_is_skipped_not_sent_twice(
+    report, district_staff, settings, sent
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    version = left_running(report, district_staff, timezone.now() - stuck_for(settings))
+    sent.clear()  # the request's own message
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sweep():
+        with transaction.atomic():
+            ReportVersion.objects.select_for_update().get(pk=version.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=other_sweep)
+    holder.start()
+    locked.wait(10)
+    try:
+        assert services.report_versions_requeue_stuck() == 0
+    finally:
+        release.set()
+        holder.join()
+    assert services.report_versions_requeue_stuck() == 1
+    assert sent == [version.pk]

@@ -1,13 +1,17 @@
+import datetime
 import io
 import zipfile
 
 import pytest
+from celery import group
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from federation.tests.factories import UserFactory
-from reports import services
+from reports import services, tasks
 from reports.models import Report, ReportBatch, ReportVersion, VersionStatus
+from reports.tests.conftest import override_celery
 
 
 def text_of(response) -> str:
@@ -371,3 +375,122 @@ def test_district_leader_has_no_bulk_action_for_the_city(client, district_leader
     client.force_login(district_leader)
 
     assert client.get(reverse("report_bulk", args=[tree["city"].pk])).status_code == 404
+
+
+# --- a broker that refuses, a build that got stuck ----------------------------------------------
+
+# The views run outside a transaction, as in production: the build is queued (or refused) as the
+# service commits, before the view decides what to say.
+committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+REFUSED = "Chưa tạo được PDF. Không gửi được yêu cầu tới hàng đợi: Connection refused"
+
+
+@pytest.fixture
+def broker_refusing(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(tasks.build_report_version, "apply_async", refuse)
+    monkeypatch.setattr(group, "apply_async", refuse)
+
+
+@committing
+def test_generate_says_the_broker_refused_instead_of_sent(
+    client, district_staff, report, broker_refusing
+):
+    client.force_login(district_staff)
+
+    response = client.post(reverse("report_generate", args=[report.pk]), follow=True)
+
+    text = text_of(response)
+    assert REFUSED in text
+    assert "alert-danger" in text
+    assert "Đã gửi yêu cầu tạo PDF." not in text
+    assert report.versions.get().status == VersionStatus.FAILED
+
+
+@committing
+def test_save_and_generate_says_saved_but_not_sent(client, district_staff, report, broker_refusing):
+    client.force_login(district_staff)
+    form = {
+        "through_month": "6",
+        "place": "Hoài Đức",
+        "issued_on": "2022-07-05",
+        "signer_title": "CHỦ TỊCH",
+        "strengths": "Đã sửa.",
+        "generate": "1",
+    }
+
+    text = text_of(client.post(reverse("report_detail", args=[report.pk]), form, follow=True))
+
+    assert "Đã lưu báo cáo." in text
+    assert REFUSED in text
+    assert "Đã lưu và gửi yêu cầu tạo PDF." not in text
+
+
+@committing
+def test_retry_says_the_broker_refused_again(client, district_staff, report, broker_refusing):
+    version = services.report_version_request(report=report, user=district_staff)
+    assert ReportVersion.objects.get(pk=version.pk).status == VersionStatus.FAILED
+    client.force_login(district_staff)
+
+    response = client.post(reverse("report_version_retry", args=[version.pk]), follow=True)
+
+    text = text_of(response)
+    assert REFUSED in text
+    assert "Đã gửi lại yêu cầu" not in text
+
+
+@committing
+def test_bulk_says_how_many_reports_the_broker_refused(client, city_leader, tree, broker_refusing):
+    client.force_login(city_leader)
+
+    response = client.post(
+        reverse("report_bulk", args=[tree["city"].pk]), {"year": "2022", "kind": "H1"}, follow=True
+    )
+
+    assert (
+        "Chưa tạo được 3/3 báo cáo. Không gửi được yêu cầu tới hàng đợi: Connection refused"
+        in text_of(response)
+    )
+
+
+def _stuck_running(report, user, settings) -> ReportVersion:
+    version = services.report_version_request(report=report, user=user)
+    long_ago = timezone.now() - datetime.timedelta(
+        seconds=settings.CELERY_TASK_TIME_LIMIT + services.STUCK_MARGIN_SECONDS + 1
+    )
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.RUNNING, started_at=long_ago, attempts=1, progress=60
+    )
+    return version
+
+
+def test_status_of_a_stuck_version_shows_it_waiting_again_with_a_broker(
+    client, district_staff, report, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    override_celery(monkeypatch, task_always_eager=False)
+    monkeypatch.setattr(tasks.build_report_version, "apply_async", lambda *a, **k: None)
+    version = _stuck_running(report, district_staff, settings)
+    client.force_login(district_staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("report_version_status", args=[version.pk]))
+
+    text = text_of(response)
+    assert "Đang chờ tạo báo cáo" in text
+    assert "hx-trigger" in text
+    assert "Tạo báo cáo không thành công" not in text
+
+
+def test_status_of_a_stuck_version_shows_it_failed_without_a_broker(
+    client, district_staff, report, settings
+):
+    version = _stuck_running(report, district_staff, settings)
+    client.force_login(district_staff)
+
+    text = text_of(client.get(reverse("report_version_status", args=[version.pk])))
+
+    assert "Tạo báo cáo không thành công" in text
+    assert "Quá thời gian tạo báo cáo" in text
+    assert "Thử lại" in text

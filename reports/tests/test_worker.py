@@ -6,6 +6,7 @@ migration seeds). They use their own Redis database, so a developer's worker nev
 messages, and are skipped only when Redis does not answer.
 """
 
+import datetime
 import os
 import signal
 import subprocess
@@ -32,6 +33,8 @@ from reports.tests.conftest import override_celery
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TEST_REDIS_DB = 15
 WAIT_SECONDS = 60
+# The task time limit of the workers that test the sweep: a build here takes a second or two.
+SHORT_TIME_LIMIT = 6
 
 
 def worker_broker_url() -> str:
@@ -140,26 +143,28 @@ def _database_url_for_subprocess() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def stalling_worker(celery_on_redis, broker_url, tmp_path):
-    """A real `celery worker` process (prefork, one child) whose first build stalls."""
-    stall_file = tmp_path / "stalled.pid"
+def _start_worker(broker_url: str, stall_file: Path, log_path: Path, **env) -> subprocess.Popen:
+    """A real `celery worker` process (prefork, one child) of this project; `env` adds settings
+    read from the environment (config/settings.py), such as the task time limits."""
     env = {
         **os.environ,
         "DATABASE_URL": _database_url_for_subprocess(),
         "CELERY_BROKER_URL": broker_url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **env,
     }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reports.tests.worker_harness", str(stall_file)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield process, stall_file
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "reports.tests.worker_harness", str(stall_file)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _stop_worker(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -167,7 +172,30 @@ def stalling_worker(celery_on_redis, broker_url, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    log.close()
+
+
+@pytest.fixture
+def start_worker_process(celery_on_redis, broker_url, tmp_path):
+    """Starts worker processes sharing one stall file: the first build any of them runs stalls
+    (worker_harness), every later one runs. Yields (start, stall_file); start(**env)."""
+    stall_file = tmp_path / "stalled.pid"
+    processes = []
+
+    def start(**env) -> subprocess.Popen:
+        log_path = tmp_path / f"worker-{len(processes) + 1}.log"
+        processes.append(_start_worker(broker_url, stall_file, log_path, **env))
+        return processes[-1]
+
+    yield start, stall_file
+    for process in processes:
+        _stop_worker(process)
+
+
+@pytest.fixture
+def stalling_worker(start_worker_process):
+    """A real `celery worker` process (prefork, one child) whose first build stalls."""
+    start, stall_file = start_worker_process
+    return start(), stall_file
 
 
 def _wait_for_file(path: Path) -> str:
@@ -193,4 +221,46 @@ def test_report_survives_its_worker_being_killed_midway(stalling_worker, report,
     assert process.poll() is None, "the worker itself kept running"
     assert (version.status, version.attempts) == (VersionStatus.DONE, 2)
     with version.pdf.open("rb") as stored:
+        assert stored.read(5) == b"%PDF-"
+
+
+def _sweep_until_one_is_requeued() -> int:
+    """Runs the sweep as beat would, only more often than once a minute."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if requeued := services.report_versions_requeue_stuck():
+            return requeued
+        time.sleep(0.25)
+    raise AssertionError("the sweep never found the version stuck")
+
+
+@transactional
+def test_report_whose_whole_worker_was_killed_is_built_again_by_the_sweep(
+    start_worker_process, report, district_staff, settings, monkeypatch
+):
+    """Killed with its main process (a container's OOM kill), the worker cannot give the message
+    back: Redis keeps it unacknowledged for the visibility timeout, the time limit + 60 s, so that
+    is not what saves the report here. The sweep queues the version again for a new worker."""
+    limits = {
+        "CELERY_TASK_TIME_LIMIT": str(SHORT_TIME_LIMIT),
+        "CELERY_TASK_SOFT_TIME_LIMIT": str(SHORT_TIME_LIMIT - 1),
+    }
+    settings.CELERY_TASK_TIME_LIMIT = SHORT_TIME_LIMIT  # as the sweep, run here, reads it
+    monkeypatch.setattr(services, "STUCK_MARGIN_SECONDS", 1)
+    start, stall_file = start_worker_process
+    first = start(**limits)
+    version = services.report_version_request(report=report, user=district_staff)
+
+    _wait_for_file(stall_file)
+    version.refresh_from_db()
+    assert version.status == VersionStatus.RUNNING
+    os.killpg(first.pid, signal.SIGKILL)  # the worker and its child, nobody left to reject
+    first.wait()
+    start(**limits)  # the new worker the orchestrator starts
+
+    assert _sweep_until_one_is_requeued() == 1
+    built = wait_until_finished(ReportVersion.objects.get(pk=version.pk))
+    assert (built.status, built.attempts) == (VersionStatus.DONE, 2)
+    assert built.finished_at - version.started_at < datetime.timedelta(seconds=2 * SHORT_TIME_LIMIT)
+    with built.pdf.open("rb") as stored:
         assert stored.read(5) == b"%PDF-"

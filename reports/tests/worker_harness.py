@@ -2,7 +2,9 @@
 
 Started by test_worker.py as a subprocess: `python -m reports.tests.worker_harness STALL_FILE`.
 The first build writes the pid of the child process running it to STALL_FILE and sleeps, so the
-test can kill that process mid-task; builds after that run normally.
+test can kill that process mid-task; builds after that run normally, in this worker or in another
+started with the same STALL_FILE. Settings come from the environment the test passes, as in
+production (config/settings.py): the broker, the database, the task time limits.
 """
 
 import os
