@@ -16,6 +16,14 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the API's login throttle counts requests there."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploads and report files go to a throwaway folder, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -10,6 +10,7 @@ from .models import MAX_YEAR, MIN_YEAR
 
 # A million billion đồng: far above any real figure, far below what the roll-up's sums can hold.
 MAX_VALUE = 10**15
+TOO_BIG = f"Số quá lớn: tối đa {MAX_VALUE:,}.".replace(",", ".")
 
 
 def is_integer(value: Any) -> bool:

@@ -1,18 +1,28 @@
 """The admin site as a whole: every model opens for a superuser; read-only ones refuse adds."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.urls import reverse
 
 from federation import services
 from federation.entries.services import EntryRow, entries_save
-from federation.models import Rollup, UnitMove
+from federation.models import PendingUpload, Rollup, UnitMove
 from federation.targets.services import target_set
 from federation.tests.factories import indicator
 from membership.models import RosterExport
 from membership.tests.factories import MemberFactory
 
-READ_ONLY_MODELS = {Rollup, UnitMove, RosterExport}
+# Records kept by the system: for reading, never added by hand.
+READ_ONLY_MODELS = {
+    Rollup,
+    UnitMove,
+    RosterExport,
+    PendingUpload,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+}
 
 
 def url(model, view: str, *args) -> str:

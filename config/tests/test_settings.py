@@ -67,3 +67,39 @@ def test_vietnamese_language_time_zone_and_number_format():
 def test_tests_hash_passwords_with_a_fast_hasher():
     """conftest.py swaps Django's PBKDF2 for MD5: the suite creates hundreds of users."""
     assert make_password("demo12345").startswith("md5$")
+
+
+def test_the_readmes_production_settings_pass_djangos_deployment_check(tmp_path):
+    """The README's production variables, as a deployment sets them: `check --deploy` has
+    nothing to say (HTTPS only, HSTS, secure cookies, a real secret)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"}
+    }
+    env |= {
+        "DEBUG": "0",
+        "SECRET_KEY": "k9-Vd3uQ7x_Lr2mT8wZp4sY1nB6cF0hJ5gA-eK2iO7uR3tW9yX",
+        "ALLOWED_HOSTS": "baocao.example.vn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_a_body_past_the_ceiling_is_refused_before_it_is_read(client, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    page = client.post("/login/", {"username": "x" * 2048, "password": "y"})
+    api = client.post("/api/v1/units/", "[" + "1," * 1024 + "1]", content_type="application/json")
+    assert page.status_code == 413
+    assert "MB" in page.content.decode()
+    assert (api.status_code, "detail" in api.json()) == (413, True)

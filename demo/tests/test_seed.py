@@ -1,14 +1,19 @@
 import datetime
 import io
+import os
 import statistics
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.test import RequestFactory
 
 from demo.plan import Plan, build_plan
 from demo.seed import DEMO_PASSWORD, DEMO_USERS
@@ -29,6 +34,8 @@ DEMO_ROLES = {
     ("canbo_hd", "HN-HD"): "staff",
 }
 TODAY = datetime.date.today()
+# django-axes counts logins by address: every authentication names its request.
+REQUEST = RequestFactory().post("/login/")
 
 
 def seed_demo(months_back: int = 2) -> str:
@@ -185,7 +192,7 @@ class TestSeededDemo:
         assert roles == DEMO_ROLES
         assert admin.is_superuser and admin.is_staff
         for username, _ in DEMO_ROLES:
-            assert client.login(username=username, password=DEMO_PASSWORD), username
+            assert client.login(request=REQUEST, username=username, password=DEMO_PASSWORD)
 
     @pytest.mark.parametrize(
         "username, sees, does_not_see",
@@ -213,7 +220,7 @@ class TestSeededDemo:
 
         seed_demo()
 
-        assert client.login(username="canbo_hd", password=DEMO_PASSWORD)
+        assert client.login(request=REQUEST, username="canbo_hd", password=DEMO_PASSWORD)
 
     def test_output_lists_every_demo_login(self, seeded):
         lines = seeded.splitlines()
@@ -283,3 +290,24 @@ def test_last_years_targets_put_progress_between_40_and_120_percent():
 
     assert 55 <= statistics.median(percents) <= 95
     assert sum(40 <= p <= 120 for p in percents) >= 0.85 * len(percents)
+
+
+def test_the_demo_is_refused_when_debug_is_off(tmp_path):
+    """Run as a deployment would: DEBUG=0 in the environment, a database of its own."""
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "a-production-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "Không tạo dữ liệu mẫu khi DEBUG=0" in result.stderr
+    assert "demo12345" not in result.stdout

@@ -3,7 +3,8 @@
 A batch is checked in two rounds, each reporting every row at fault: first its shape here
 (types, fields, that units and indicators exist), then the rules in services.entries_save (year
 and month ranges, negative values, duplicate rows, locked months), the same as for every door.
-A row naming a unit outside the caller's scope makes the whole request a 404.
+A row naming a unit outside the caller's scope, or one that does not exist, makes the whole
+request a 404.
 """
 
 from collections.abc import Mapping
@@ -90,9 +91,13 @@ def entry_rows(data: Any, user) -> list[services.EntryRow]:
     ]
     at_fault = {problem["row"] for problem in problems}
     wanted = [row for index, row in enumerate(raw_rows) if index not in at_fault]
-    units = Unit.objects.in_bulk({row["unit"] for row in wanted})
+    named = {row["unit"] for row in wanted}
+    units = Unit.objects.in_bulk(named)
     scope = scope_for(user)
-    if not all(scope.allows(unit, Permission.VIEW) for unit in units.values()):
+    # A unit that does not exist answers as one outside the scope: nothing tells them apart.
+    if len(units) < len(named) or not all(
+        scope.allows(unit, Permission.VIEW) for unit in units.values()
+    ):
         raise Http404("Không tìm thấy đơn vị.")
     if not all(scope.allows(unit, Permission.ENTER_DATA) for unit in units.values()):
         raise PermissionDenied("Vai trò của bạn không được nhập số liệu cho đơn vị này.")
@@ -102,8 +107,6 @@ def entry_rows(data: Any, user) -> list[services.EntryRow]:
     for index, row in enumerate(raw_rows):
         if index in at_fault:
             continue
-        if row["unit"] not in units:
-            problems.append(error("Không có đơn vị mang mã số này.", field="unit", row=index))
         if row["indicator"] not in indicators:
             problems.append(error("Không có chỉ tiêu mã này.", field="indicator", row=index))
         if not problems:
@@ -144,12 +147,13 @@ class EntryList(APIView):
             "Each row replaces the value for its unit, indicator, year and month. At most "
             f"{MAX_BATCH:,} rows. If any row is invalid nothing is saved and the answer lists "
             "every row at fault: first problems of form (types, missing or unknown fields, "
-            "unknown unit or indicator), then of rules (month outside 1–12, negative value, "
-            "duplicate row, locked month). A row naming a unit outside the caller's scope "
-            "answers 404 for the whole request. A superuser may write locked months."
+            "unknown indicator), then of rules (month outside 1–12, negative value, "
+            "duplicate row, locked month). A row naming a unit outside the caller's scope, or "
+            "one that does not exist, answers 404 for the whole request. A superuser may "
+            "write locked months."
         ),
         request=EntryBatchSerializer,
-        responses={200: SavedSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: SavedSerializer, **error_responses(400, 401, 403, 404, 409, 413)},
     )
     def post(self, request: Request) -> Response:
         rows = entry_rows(request.data, request.user)

@@ -1,17 +1,20 @@
 """The API's two error shapes, and the handler that gives every failure one of them.
 
-A 400 answers `{"errors": [{"row", "field", "message"}]}`: `row` is the index of a batch row (or
-null), `field` the field at fault (or null when the whole request or row is). Every other error
-answers `{"detail": "..."}` with its status: 401, 403, 404, 405, 409, 415. Django's own
-ValidationError, raised by the services, becomes a 400 like any other.
+A 400 about what a request says answers `{"errors": [{"row", "field", "message"}]}`: `row` is
+the index of a batch row (or null), `field` the field at fault (or null when the whole request
+or row is). A body that cannot be read at all (malformed or over-nested JSON: 400, too large:
+413) and every other error answer `{"detail": "..."}` with their status: 401, 403, 404, 405,
+409, 413, 415, 429 (with Retry-After). Django's own ValidationError, raised by the services,
+becomes a 400 like any other.
 """
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -62,6 +65,10 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, exceptions.Throttled):
+        exc = exceptions.Throttled(exc.wait, detail=_throttled(exc.wait))
+    elif isinstance(exc, exceptions.ParseError):
+        return _unreadable(exc, context)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     if isinstance(exc, Invalid):
@@ -75,6 +82,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = {"errors": [_printable_error(e) for e in _flatten(response.data)]}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": _printable(response.data["detail"])}
+    return response
+
+
+def _throttled(wait: float | None) -> str:
+    seconds = math.ceil(wait or 1)
+    return f"Quá nhiều yêu cầu trong một lúc; hãy thử lại sau {seconds} giây."
+
+
+def _unreadable(exc: exceptions.ParseError, context: dict) -> Response:
+    """A body that is not JSON at all: said in Vietnamese, whatever the decoder said."""
+    detail = str(exc.detail)
+    if detail.startswith("JSON parse error"):
+        detail = "Nội dung gửi lên không phải JSON hợp lệ."
+    response = drf_exception_handler(exceptions.ParseError(detail), context)
+    response.data = {"detail": _printable(response.data["detail"])}
     return response
 
 
@@ -110,19 +132,32 @@ def _printable_error(item: dict[str, Any]) -> dict[str, Any]:
 # --- for the schema ----------------------------------------------------------------------------
 
 _DESCRIPTIONS = {
-    400: "Invalid request: every problem found, each with its field (and batch row).",
+    400: (
+        "Invalid request: every problem found, each with its field (and batch row); or, for a "
+        "body that is not JSON or is nested too deep, one sentence."
+    ),
     401: "No credentials, or wrong ones.",
     403: "The caller's role does not allow this write.",
     404: "Not found, or outside the caller's scope.",
     409: "Conflict with the current state: try again later.",
+    413: "The request body is larger than the API accepts.",
+    429: "Too many attempts: try again after the Retry-After header's seconds.",
 }
+
+
+# A 400 lists the problems of what was sent, or says in one sentence that it could not be read.
+BAD_REQUEST = PolymorphicProxySerializer(
+    component_name="BadRequest",
+    serializers=[ErrorsSerializer, DetailSerializer],
+    resource_type_field_name=None,
+)
 
 
 def error_responses(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
     """The documented error answers of an operation, in the shapes above: always JSON."""
     return {
         (code, "application/json"): OpenApiResponse(
-            ErrorsSerializer if code == 400 else DetailSerializer, description=_DESCRIPTIONS[code]
+            BAD_REQUEST if code == 400 else DetailSerializer, description=_DESCRIPTIONS[code]
         )
         for code in codes
     }

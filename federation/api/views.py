@@ -12,13 +12,14 @@ from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import generics, parsers, status
+from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..models import Door, Indicator, Period, Target, Unit, UnitKind
@@ -26,6 +27,7 @@ from ..selectors import progress_for, unit_for_user_or_404, units_visible_to
 from ..services import unit_create
 from ..targets.services import target_set
 from .errors import error_responses
+from .parsers import FormParser, JSONParser
 from .serializers import (
     MAX_ID,
     IndicatorSerializer,
@@ -67,7 +69,9 @@ class NotFound(APIView):
 class TokenView(ObtainAuthToken):
     """Trades a username and password for the user's API token (the same token every time)."""
 
-    parser_classes = [parsers.JSONParser, parsers.FormParser]
+    parser_classes = [JSONParser, FormParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
     permission_classes = [AllowAny]
     serializer_class = LoginSerializer
 
@@ -75,11 +79,18 @@ class TokenView(ObtainAuthToken):
         operation_id="auth_token",
         summary="Get an API token",
         request=LoginSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={200: TokenSerializer, **error_responses(400, 413, 429)},
         auth=[],
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            # django-axes flags a locked-out login on the request it authenticated, DRF's here;
+            # its middleware, which answers 429 (config/lockout.py), reads Django's.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
+                request._request.axes_credentials = getattr(request, "axes_credentials", None)
 
 
 # --- units -------------------------------------------------------------------------------------

@@ -1,18 +1,21 @@
 """The API's authentication, units, indicators, error shapes and schema (shared/API.md)."""
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import ScopedRateThrottle
 
-from federation.models import Indicator, Unit
+from federation.models import Indicator, MonthlyEntry, Unit
 from federation.tests.factories import GrassrootsFactory, UserFactory
 
 from .api import api_as, errors_of
 
 PASSWORD = "mat-khau-123"  # UserFactory's
 UNITS = "/api/v1/units/"
+TOKEN = "/api/v1/auth/token/"
 
 
 def unit_url(unit) -> str:
@@ -291,9 +294,7 @@ class TestErrors:
             UNITS, data='{"code": "X",', content_type="application/json"
         )
         assert response.status_code == 400
-        [error] = response.json()["errors"]
-        assert error["field"] is None
-        assert "JSON" in error["message"]
+        assert response.json() == {"detail": "Nội dung gửi lên không phải JSON hợp lệ."}
 
     def test_a_body_that_is_not_an_object_answers_400(self, tree, superuser):
         response = api_as(superuser).post(UNITS, ["HD03"], format="json")
@@ -324,7 +325,13 @@ class TestSchema:
         call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
         assert "openapi: 3" in out.getvalue()
 
-    def test_the_schema_is_served_and_describes_every_endpoint(self, client):
+    def test_the_schema_and_its_docs_are_for_signed_in_users(self, client):
+        schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        assert schema.status_code == 401
+        assert client.get("/api/v1/docs/").status_code in (401, 403)
+
+    def test_the_schema_is_served_and_describes_every_endpoint(self, client, district_staff):
+        client.force_login(district_staff)
         response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
         assert response.status_code == 200
         schema = response.json()
@@ -341,14 +348,105 @@ class TestSchema:
             "/api/v1/reports/{id}/pdf/",
         }
         entries = schema["paths"]["/api/v1/entries/"]["post"]["responses"]
-        assert set(entries) == {"200", "400", "401", "403", "404", "409"}
+        assert set(entries) == {"200", "400", "401", "403", "404", "409", "413"}
         assert entries["400"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/Errors"
+            "$ref": "#/components/schemas/BadRequest"
         }
+        assert {"$ref": "#/components/schemas/Errors"} in schema["components"]["schemas"][
+            "BadRequest"
+        ]["oneOf"]
 
-    def test_the_docs_page_serves_swagger_ui_from_this_site(self, client):
+    def test_the_docs_page_serves_swagger_ui_from_this_site(self, client, district_staff):
+        client.force_login(district_staff)
         response = client.get("/api/v1/docs/")
         assert response.status_code == 200
         page = response.content.decode()
         assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
         assert "cdn" not in page.lower()
+
+
+class TestHostileBodies:
+    """shared/API.md: a body larger than the API accepts answers 413, over-nested JSON 400, both
+    as JSON with a sentence, and nothing is read or saved."""
+
+    def test_a_body_past_the_limit_answers_413_before_it_is_read(self, tree, settings):
+        settings.API_MAX_BODY_BYTES = 1000
+        body = json.dumps({"username": "x" * 2000, "password": "y"})
+        response = api_as().post(TOKEN, body, content_type="application/json")
+        assert response.status_code == 413
+        assert "MB" in response.json()["detail"]
+
+    def test_a_large_batch_of_entries_answers_413_and_saves_nothing(
+        self, tree, district_staff, settings
+    ):
+        settings.API_MAX_BODY_BYTES = 100
+        body = {"entries": [{"unit": tree["hd_1"].pk, "indicator": "new_members"}] * 10}
+        response = api_as(district_staff).post("/api/v1/entries/", body, format="json")
+        assert response.status_code == 413
+        assert not MonthlyEntry.objects.exists()
+
+    def test_json_nested_past_what_a_decoder_follows_answers_400(self, tree, district_staff):
+        body = "[" * 100_000 + "]" * 100_000
+        response = api_as(district_staff).post(
+            "/api/v1/entries/", body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": "JSON lồng nhau quá nhiều tầng."}
+
+    @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+    def test_nan_and_infinity_are_not_json_numbers(self, tree, district_staff, constant):
+        unit = tree["hd_1"].pk
+        body = (
+            f'{{"entries": [{{"unit": {unit}, "indicator": "new_members", "year": 2026, '
+            f'"month": 1, "value": {constant}}}]}}'
+        )
+        response = api_as(district_staff).post(
+            "/api/v1/entries/", body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert not MonthlyEntry.objects.exists()
+
+
+class TestBruteForce:
+    """Five wrong passwords in a row for one username from one address lock that pair out for a
+    quarter of an hour, even for the right password (shared/API.md: 429 with Retry-After)."""
+
+    def post_token(self, password):
+        return api_as().post(TOKEN, {"username": "hd_staff", "password": password}, format="json")
+
+    def test_the_token_endpoint_locks_out_after_five_wrong_passwords(self, district_staff):
+        district_staff.set_password("mat-khau-dung-ca-10")
+        district_staff.save()
+        for _ in range(4):
+            assert self.post_token("sai").status_code == 400
+        locked = self.post_token("sai")
+        assert locked.status_code == 429
+        assert int(locked["Retry-After"]) == 15 * 60
+        assert "15 phút" in locked.json()["detail"]
+        assert self.post_token("mat-khau-dung-ca-10").status_code == 429
+
+    def test_failed_logins_are_recorded_for_superusers_to_see(
+        self, client, district_staff, superuser
+    ):
+        self.post_token("sai")
+        client.force_login(superuser)
+        page = client.get("/admin/axes/accessfailurelog/").content.decode()
+        assert "hd_staff" in page
+
+    def test_the_token_endpoint_limits_requests_by_address(self, tree, monkeypatch):
+        monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "login", "3/min")
+        answers = [
+            api_as().post(TOKEN, {"username": f"u{i}", "password": "p"}, format="json")
+            for i in range(4)
+        ]
+        assert [a.status_code for a in answers] == [400, 400, 400, 429]
+        assert "giây" in answers[-1].json()["detail"]
+        assert int(answers[-1]["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("code", ["HD\r\n01", 'HD"01', "../../x"])
+def test_a_unit_code_with_other_characters_answers_400_naming_the_field(tree, superuser, code):
+    body = {"code": code, "name": "CĐCS", "kind": "grassroots_union", "parent": tree["hoai_duc"].pk}
+    response = api_as(superuser).post(UNITS, body, format="json")
+    assert errors_of(response) == [(None, "code")]
+    assert not Unit.objects.filter(name="CĐCS").exists()

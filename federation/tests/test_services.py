@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -145,3 +148,40 @@ class TestWhoMayAddUnits:
             user=superuser,
         )  # fmt: skip
         assert root.is_root()
+
+
+class TestUnitCodes:
+    """A code names the unit in file names and downloads: letters, digits, "-", "_", "." only."""
+
+    @pytest.mark.parametrize("code", ["HD\r\nX", 'HD"01', "../../x", "..", "HD 01", "Hà-01", ""])
+    def test_a_code_with_other_characters_is_refused(self, tree, code):
+        with pytest.raises(ValidationError) as refused:
+            services.unit_create(
+                parent=tree["hoai_duc"], code=code, name="CĐCS", kind="grassroots_union", user=None
+            )
+        assert "code" in refused.value.message_dict
+        assert not Unit.objects.filter(name="CĐCS").exists()
+
+    @pytest.mark.parametrize("code", ["HD-01", "HD_01.a", "0123", "hn.hd.001"])
+    def test_letters_digits_dashes_underscores_and_dots_are_accepted(self, tree, code):
+        unit = services.unit_create(
+            parent=tree["hoai_duc"], code=code, name="CĐCS", kind="grassroots_union", user=None
+        )
+        assert unit.code == code
+
+    def test_the_migration_names_the_codes_it_would_now_refuse(self, tree, capsys):
+        migration = importlib.import_module("federation.migrations.0008_unit_code_characters")
+        Unit.objects.filter(pk=tree["hd_1"].pk).update(code="HD 01")
+        migration.report_codes_now_refused(django_apps, None)
+        printed = capsys.readouterr().out
+        assert "Cần đổi 1 mã đơn vị" in printed
+        assert "'HD 01'" in printed
+
+    @pytest.mark.parametrize(
+        ("stored", "in_files"),
+        [("HD-01", "HD-01"), ("HD\r\n01", "HD--01"), ('H"D', "H-D"), ("../../x", "-..-x")],
+    )
+    def test_a_code_stored_before_the_rule_is_made_safe_in_file_names(self, tree, stored, in_files):
+        Unit.objects.filter(pk=tree["hd_1"].pk).update(code=stored)
+        tree["hd_1"].refresh_from_db()
+        assert tree["hd_1"].file_code == in_files

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import DEMO_PASSWORD, login_table, seed
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, months_back, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Không tạo dữ liệu mẫu khi DEBUG=0: các tài khoản dùng thử có mật khẩu công khai."
+            )
         if months_back is not None and months_back < 1:
             raise CommandError("--months-back phải là số nguyên dương.")
         started = time.monotonic()

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -29,6 +30,12 @@ class Command(BaseCommand):
             raise CommandError(f"Không có đơn vị mã '{unit}'.") from None
         with transaction.atomic():
             user, created = get_user_model().objects.get_or_create(username=username)
+            try:
+                # The rules of settings.AUTH_PASSWORD_VALIDATORS, as every form that sets one.
+                validate_password(password, user)
+            except ValidationError as error:
+                refused = " ".join(error.messages)
+                raise CommandError(f"Mật khẩu không được chấp nhận: {refused}") from None
             user.set_password(password)
             user.save()
             try:
