@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from federation.models import Unit
 from federation.tests.factories import UserFactory
 from reports import pdf, services, tasks
 from reports.models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
@@ -534,3 +535,15 @@ def test_a_version_another_sweep_holds_is_skipped_not_sent_twice(
         holder.join()
     assert services.report_versions_requeue_stuck() == 1
     assert sent == [version.pk]
+
+
+def test_a_unit_whose_old_code_holds_a_path_still_gets_its_pdf(
+    report, district_staff, django_capture_on_commit_callbacks
+):
+    """Codes are held to letters, digits, "-", "_", "." now; one stored before could hold
+    "../..". The PDF is stored under the unit's id and downloaded under the code made safe."""
+    Unit.objects.filter(pk=report.unit_id).update(code="../../x")
+    version = request_built(report, district_staff, django_capture_on_commit_callbacks)
+    assert version.status == VersionStatus.DONE
+    assert version.pdf.name.startswith(f"reports/{report.unit_id}/")
+    assert version.download_name == "BaoCao_-..-x_2022_H1_v1.pdf"
