@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup run test lint worker migrate clean
+.PHONY: setup run test lint worker migrate clean bench bench-smoke
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Every bench/bench_*.py at its documented size, then one table of goals and figures (bench/README.md).
+bench: setup
+	$(BIN)/python bench/run.py
+
+# The same at a tiny size, in about a minute: checks that every bench still runs and prints.
+bench-smoke: setup
+	$(BIN)/python bench/run.py --smoke
 
 worker: setup
 	$(BIN)/celery -A config worker --beat --loglevel=info

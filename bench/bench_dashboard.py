@@ -1,16 +1,16 @@
 """How long a progress dashboard takes at the root of a national tree, and at a CĐCS.
 
-    python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--reuse]
-                                    [--depth-index]
+    .venv/bin/python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--reuse]
+                                              [--smoke]
 
-Builds, in a throwaway PostgreSQL database (dropped at the end unless --keep; --reuse times a kept
-one again without the 2-3 minutes of building it), a tree the size of the confederation: a root,
-63 provinces, 700 districts and 100,000 CĐCS, with 24 months of monthly entries for three
-indicators (a flow, a stock, an amount of money) on every CĐCS and year / H1 targets on every
-unit. Then it times, through Django's test Client (server time with no network), the dashboard
-page and the children's table the page loads after itself with htmx, and prints both medians at
-the root, a province, a district and a CĐCS (which has no table), with the page's ratio root /
-CĐCS.
+Builds, in the throwaway PostgreSQL database `bench_dashboard` (dropped at the end, even when
+killed, unless --keep; --reuse times a kept one again without building it), a tree the size of
+the confederation: a root, 63 provinces, 700 districts and 100,000 CĐCS, with 24 months of
+monthly entries for three indicators (a flow, a stock, an amount of money) on every CĐCS and
+year / H1 targets on every unit. Then it times, through Django's test Client (server time with
+no network), the dashboard page and the children's table the page loads after itself with htmx,
+and prints both medians at the root, a province, a district and a CĐCS (which has no table),
+with the page's ratio root / CĐCS. Goals (issue 5): root ≤ 1,5× CĐCS, root under 50 ms.
 
 The data goes in with SQL, not through entries_save, which would take hours for 7 million rows:
 units by COPY with their materialized paths computed here (treebeard: steplen 4, alphabet 0-9A-Z),
@@ -19,25 +19,28 @@ deepest first (a unit's rows are its own entries plus its children's totals; a C
 rows, its totals are its entries), merged with the same INSERT … ON CONFLICT DO UPDATE that
 federation.entries.rollup.apply uses. A small tree is built the same way first and checked with
 federation.entries.rollup.find_drift, so the big roll-up comes from SQL shown to agree with the
-entries; a few units of the big one are then checked by brute force.
+entries; a few units of the big one are then checked by brute force. Each step that changes a
+table's size ANALYZEs it before the next reads it: the small tree's statistics would otherwise
+lead the planner to nested loops over the big one (20 minutes and more instead of 2-3).
 The big tables are UNLOGGED while they fill: the database is thrown away after.
 """
 
 import argparse
 import datetime
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import NamedTuple
 
-import psycopg
+import harness
+from harness import Figures, Goal
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
 INDICATORS = ("new_members", "total_members", "union_fees_collected")
-PROVINCES, DISTRICTS = 63, 700
+GOALS = (
+    Goal("root_page", "dashboard page at the root (100,000 CĐCS), median", "<", 50, "ms",
+         "issue 5"),
+    Goal("root_over_leaf", "dashboard page, root / CĐCS (medians)", "≤", 1.5, "×", "issue 5"),
+)  # fmt: skip
+SMOKE = {"unions": 300, "provinces": 3, "districts": 12, "runs": 3}
 
 
 class Timing(NamedTuple):
@@ -45,28 +48,6 @@ class Timing(NamedTuple):
     p90: float
     cpu: float  # median CPU time of this process, ms
     queries: int
-
-
-def configure(database_url: str) -> None:
-    """Settings for a production-like run: DEBUG off, so Django keeps no query log."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="0",
-        SECRET_KEY="bench-only",
-        ALLOWED_HOSTS="testserver",
-        LOG_LEVEL="ERROR",
-    )
-
-
-def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
-    name = database_url.rsplit("/", 1)[1]
-    server = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- building the tree -------------------------------------------------------------------------
@@ -113,20 +94,35 @@ def unit_rows(unions: int, provinces: int, districts: int):
 
 
 def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: list) -> None:
-    with raw.cursor() as copy_cursor:
-        copy_sql = (
-            "COPY federation_unit (path, depth, numchild, code, name, short_name, kind, sector) "
-            "FROM STDIN"
-        )
-        with copy_cursor.copy(copy_sql) as copy:
-            for path, depth, numchild, code, name, kind in unit_rows(unions, provinces, districts):
-                copy.write_row((path, depth, numchild, code, name, "", kind, ""))
+    """The tree, its entries, their roll-up and the targets, each table ANALYZEd once filled."""
+    copy_units(raw, unit_rows(unions, provinces, districts))
+    cursor.execute("ANALYZE federation_unit")
+    insert_entries(cursor, months)
+    cursor.execute("ANALYZE federation_monthlyentry")
+    roll_up(cursor)
+    insert_targets(cursor, months[-1][0])
+    cursor.execute("ANALYZE federation_target")
+
+
+def copy_units(raw, rows) -> None:
+    copy_sql = (
+        "COPY federation_unit (path, depth, numchild, code, name, short_name, kind, sector) "
+        "FROM STDIN"
+    )
+    with raw.cursor() as copy_cursor, copy_cursor.copy(copy_sql) as copy:
+        for path, depth, numchild, code, name, kind in rows:
+            copy.write_row((path, depth, numchild, code, name, "", kind, ""))
+
+
+INDICATOR_IDS = "SELECT id, code FROM federation_indicator WHERE code = ANY(%(codes)s)"
+
+
+def insert_entries(cursor, months: list) -> None:
+    """Deterministic figures that differ by unit and month; district federations also report a
+    little of their own, so the roll-up SQL is checked on inner nodes' entries too."""
     cursor.execute("DROP TABLE IF EXISTS bench_month")
     cursor.execute("CREATE TEMP TABLE bench_month (year int, month int)")
     cursor.executemany("INSERT INTO bench_month VALUES (%s, %s)", months)
-    indicator_ids = "SELECT id, code FROM federation_indicator WHERE code = ANY(%(codes)s)"
-    # Deterministic figures that differ by unit and month; district federations also report a
-    # little of their own, so the roll-up SQL is checked on inner nodes' entries too.
     cursor.execute(
         f"""
         INSERT INTO federation_monthlyentry
@@ -139,15 +135,18 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
                END,
                now(), now()
         FROM federation_unit u
-        CROSS JOIN ({indicator_ids}) i
+        CROSS JOIN ({INDICATOR_IDS}) i
         CROSS JOIN bench_month m
         WHERE u.kind = 'grassroots_union'
            OR (u.kind = 'district_federation' AND i.code = 'new_members' AND m.month %% 3 = 0)
         """,
         {"codes": list(INDICATORS)},
     )
-    # Deepest level first: a unit's rows are its own entries, plus its children's totals added
-    # in; a CĐCS has no rows, the MonthlyTotal view reads its entries.
+
+
+def roll_up(cursor) -> None:
+    """Deepest level first: a unit's rows are its own entries, plus its children's totals added
+    in; a CĐCS has no rows, the MonthlyTotal view reads its entries."""
     for depth in (4, 3, 2, 1):
         cursor.execute(
             """
@@ -173,7 +172,11 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
             """,
             {"depth": depth, "prefix": depth * 4},
         )
-    this_year = months[-1][0]
+        # The next level reads these rows back through the view.
+        cursor.execute("ANALYZE federation_rollup")
+
+
+def insert_targets(cursor, year: int) -> None:
     cursor.execute(
         f"""
         INSERT INTO federation_target
@@ -186,11 +189,11 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
                END::bigint * GREATEST(1, u.numchild) * p.share / 100,
                now(), now()
         FROM federation_unit u
-        CROSS JOIN ({indicator_ids}) i
+        CROSS JOIN ({INDICATOR_IDS}) i
         CROSS JOIN (VALUES ('Y', 100), ('H1', 45)) AS p (period, share)
         WHERE u.depth > 1
         """,
-        {"year": this_year, "codes": list(INDICATORS)},
+        {"year": year, "codes": list(INDICATORS)},
     )
 
 
@@ -241,49 +244,37 @@ def time_dashboard(client, unit, year: int, runs: int) -> tuple[Timing, Timing |
     return page, time_view(client, url, params, runs, htmx)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--unions", type=int, default=100_000, help="number of CĐCS")
+    parser.add_argument("--provinces", type=int, default=63)
+    parser.add_argument("--districts", type=int, default=700)
     parser.add_argument("--runs", type=int, default=30, help="timed requests per unit")
-    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--database", help="the throwaway database's name")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--reuse", action="store_true", help="time the database a run with --keep left, as it is"
     )
-    parser.add_argument(
-        "--depth-index",
-        action="store_true",
-        help="time again with an index on Unit (depth, path), proposed but not in the schema",
-    )
-    args = parser.parse_args()
-
-    configure(args.database_url)
-    if not args.reuse:
-        recreate_database(args.database_url)
-    try:
-        run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            recreate_database(args.database_url, drop_only=True)
-            print("Đã xóa cơ sở dữ liệu thử.")
+    return harness.arguments(parser, SMOKE)
 
 
-def run(args) -> None:
-    import django
+def main() -> None:
+    args = parse_args()
+    figures = Figures(GOALS, smoke=args.smoke)
+    name = args.database or harness.database_name("dashboard", args.smoke)
+    with harness.throwaway_database(name, keep=args.keep, reuse=args.reuse) as url:
+        harness.setup_django(url)
+        run(args, figures)
+    if not args.keep:
+        print("Đã xóa cơ sở dữ liệu thử.")
+    figures.print_table()
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+
+def run(args, figures: Figures) -> None:
     from django.db import connection
-    from django.test import Client
 
-    from federation import services
     from federation.models import Indicator, Unit
 
-    call_command("migrate", verbosity=0)
     months = last_24_months(datetime.date.today())
     # Django keeps its connection in autocommit: each statement below commits on its own.
     connection.ensure_connection()
@@ -291,35 +282,48 @@ def run(args) -> None:
     if args.reuse:
         print(f"Dùng lại cơ sở dữ liệu đã dựng: {Unit.objects.count():,} đơn vị.")
     else:
-        build_checked(cursor, connection.connection, args.unions, months)
+        build_checked(cursor, connection.connection, args, months)
+
+    levels = sample_units()
+    spot_check(cursor, [unit for _, unit in levels], Indicator.objects.get(code="new_members"))
+    rows = [
+        (label, unit, *time_dashboard(client_of_root_leader(), unit, months[-1][0], args.runs))
+        for label, unit in levels
+    ]
+    print_levels(rows, months[-1][0], args.runs)
+    root, leaf = rows[0][2], rows[-1][2]
+    figures["root_page"] = root.median
+    figures["root_over_leaf"] = root.median / leaf.median
+
+
+def sample_units() -> list[tuple[str, object]]:
+    """The root, and the first province, district and CĐCS down its first branch."""
+    from federation.models import Unit
 
     root = Unit.objects.get(depth=1)
     province = Unit.objects.filter(depth=2).order_by("path").first()
     district = Unit.objects.filter(depth=3, path__startswith=province.path).order_by("path").first()
     union = Unit.objects.filter(depth=4, path__startswith=district.path).order_by("path").first()
-    spot_check(cursor, [root, province, district, union], Indicator.objects.get(code="new_members"))
+    return [("Gốc (TLĐ)", root), ("Tỉnh", province), ("Huyện", district), ("CĐCS", union)]
+
+
+def client_of_root_leader():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from federation import services
+    from federation.models import Unit
 
     user = get_user_model().objects.filter(username="bench_leader").first()
     if user is None:
         user = get_user_model().objects.create_user("bench_leader", password="bench-only-123")
-    services.role_grant(user=user, unit=root, role="leader")
+        services.role_grant(user=user, unit=Unit.objects.get(depth=1), role="leader")
     client = Client()
     client.force_login(user)
-
-    levels = [("Gốc (TLĐ)", root), ("Tỉnh", province), ("Huyện", district), ("CĐCS", union)]
-    report(levels, client, months[-1][0], args.runs, "lược đồ hiện tại")
-    if args.depth_index:
-        # Finding a unit's children filters on depth and a path prefix; at the root the prefix
-        # matches the whole tree, so without this index PostgreSQL reads every unit.
-        cursor.execute(
-            "CREATE INDEX IF NOT EXISTS bench_unit_depth_path "
-            "ON federation_unit (depth, path varchar_pattern_ops)"
-        )
-        cursor.execute("ANALYZE federation_unit")
-        report(levels, client, months[-1][0], args.runs, "thêm chỉ mục Unit (depth, path)")
+    return client
 
 
-def build_checked(cursor, raw, unions: int, months: list) -> None:
+def build_checked(cursor, raw, args, months: list) -> None:
     """The small tree, checked against federation.entries.rollup.find_drift, then the big one."""
     from federation.entries import rollup
     from federation.models import MonthlyEntry, Rollup, Unit
@@ -342,7 +346,8 @@ def build_checked(cursor, raw, unions: int, months: list) -> None:
         "federation_unit RESTART IDENTITY CASCADE"
     )
 
-    build(cursor, raw, unions=unions, provinces=PROVINCES, districts=DISTRICTS, months=months)
+    sizes = {"unions": args.unions, "provinces": args.provinces, "districts": args.districts}
+    build(cursor, raw, **sizes, months=months)
     cursor.execute("VACUUM ANALYZE")
     took = time.perf_counter() - started
     print(
@@ -374,9 +379,8 @@ def spot_check(cursor, units, indicator) -> None:
     print(f"Kiểm tra mẫu trên cây lớn: {len(units)} đơn vị khớp tổng số liệu tháng.")
 
 
-def report(levels, client, year: int, runs: int, title: str) -> None:
-    rows = [(label, unit, *time_dashboard(client, unit, year, runs)) for label, unit in levels]
-    print(f"\nTheo dõi tiến độ, cả năm {year}, {runs} lần mỗi đơn vị, {title}:")
+def print_levels(rows, year: int, runs: int) -> None:
+    print(f"\nTheo dõi tiến độ, cả năm {year}, {runs} lần mỗi đơn vị:")
     print(f"{'':<35}{'Trang':-^40}  {'Bảng đơn vị trực thuộc (htmx)':-^34}")
     print(
         f"{'Cấp':<11}{'Mã':<13}{'Trực thuộc':>11}{'Trung vị':>11}{'P90':>10}"

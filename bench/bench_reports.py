@@ -1,10 +1,10 @@
 """Benchmark of the half-year report path (issue 6).
 
-    .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30]
+    .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30] [--smoke]
 
 Creates the throwaway PostgreSQL database `bench_reports` (dropped again at the end, even on
-failure) holding a city with `--districts` district federations of `--unions` CĐCS each, with a
-year and a half of monthly entries and targets, then measures, in one run:
+failure or when killed) holding a city with `--districts` district federations of `--unions`
+CĐCS each, with a year and a half of monthly entries and targets, then measures, in one run:
 
 1. the report task (reports.tasks.build_report_version, in-process) for one district against
    bare WeasyPrint rendering of the same final HTML: medians of `--repeat` interleaved runs and
@@ -12,10 +12,12 @@ year and a half of monthly entries and targets, then measures, in one run:
 2. the reports of every district built in bulk (a Celery group) by 2 worker processes on Redis,
    from the request to the last PDF (goal ≤ 60 s).
 
-Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (database 14, flushed).
+Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (database 14, or 15 for the
+smoke run, flushed before and after). The workers die with the bench, even when it is killed.
 """
 
 import argparse
+import ctypes
 import os
 import random
 import signal
@@ -24,25 +26,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = "postgres://postgres@127.0.0.1:5432"
-DB_NAME = "bench_reports"
-BROKER = "redis://127.0.0.1:6379/14"
+import harness
+from harness import Figures, Goal
+
 YEAR = 2025
 WORKERS = 2
-
-sys.path.insert(0, str(ROOT))
-os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-os.environ["CELERY_BROKER_URL"] = BROKER
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench_reports_media_"))
-
-import django  # noqa: E402
-import psycopg  # noqa: E402
-import redis  # noqa: E402
+GOALS = (
+    Goal("task_ratio", "report task / bare WeasyPrint, district of 300 CĐCS", "≤", 1.25, "×",
+         "issue 6"),
+    Goal("bulk", "30 district reports in bulk by 2 Celery workers", "≤", 60, "s", "issue 6"),
+)  # fmt: skip
+SMOKE = {"unions": 10, "districts": 2, "repeat": 1}
 
 UNION_FIGURES = ("new_members", "total_members", "members_left")
 DISTRICT_FIGURES = {
@@ -58,11 +56,6 @@ DISTRICT_FIGURES = {
     "new_party_members": (0, 3),
     "grassroots_unions_consolidated": (0, 6),
 }
-
-
-def admin(sql: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(sql)
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -109,55 +102,59 @@ def write_figures(districts) -> int:
     its own command; targets for each district and each CĐCS."""
     from django.core.management import call_command
 
-    from federation.models import Indicator, MonthlyEntry, Period, Target, Unit
+    from federation.models import Indicator, MonthlyEntry, Target, Unit
 
     indicators = {i.code: i for i in Indicator.objects.all()}
     entries, targets = [], []
     for district in districts:
         unions = list(Unit.objects.filter(path__startswith=district.path, depth=district.depth + 1))
-        for year in (YEAR - 1, YEAR):
-            for month in range(1, 7):
-                for union in unions:
-                    for code in UNION_FIGURES:
-                        high = 800 if code == "total_members" else 6
-                        entries.append(
-                            MonthlyEntry(
-                                unit=union,
-                                indicator=indicators[code],
-                                year=year,
-                                month=month,
-                                value=random.randint(0, high),
-                            )  # fmt: skip
-                        )
-                for code, (low, high) in DISTRICT_FIGURES.items():
-                    entries.append(
-                        MonthlyEntry(
-                            unit=district,
-                            indicator=indicators[code],
-                            year=year,
-                            month=month,
-                            value=random.randint(low, high),
-                        )  # fmt: skip
-                    )
-        for union in unions:
-            targets.append(
-                Target(unit=union, indicator=indicators["new_members"], year=YEAR,
-                       period=Period.YEAR, value=random.randint(10, 40))
-            )  # fmt: skip
-        for code, value in (
-            ("new_members", 6000),
-            ("new_grassroots_unions", 20),
-            ("training_classes", 12),
-            ("union_fees_collected", 9_000_000_000),
-        ):
-            targets.append(
-                Target(unit=district, indicator=indicators[code], year=YEAR,
-                       period=Period.YEAR, value=value)
-            )  # fmt: skip
+        entries += entries_of(district, unions, indicators)
+        targets += targets_of(district, unions, indicators)
     MonthlyEntry.objects.bulk_create(entries, batch_size=5000)
     Target.objects.bulk_create(targets, batch_size=5000)
     call_command("rebuild_rollup", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    harness.refresh_statistics()
     return len(entries)
+
+
+def entries_of(district, unions, indicators) -> list:
+    from federation.models import MonthlyEntry
+
+    def entry(unit, code: str, year: int, month: int, low: int, high: int):
+        value = random.randint(low, high)
+        return MonthlyEntry(
+            unit=unit, indicator=indicators[code], year=year, month=month, value=value
+        )
+
+    entries = []
+    for year in (YEAR - 1, YEAR):
+        for month in range(1, 7):
+            for union in unions:
+                for code in UNION_FIGURES:
+                    high = 800 if code == "total_members" else 6
+                    entries.append(entry(union, code, year, month, 0, high))
+            for code, (low, high) in DISTRICT_FIGURES.items():
+                entries.append(entry(district, code, year, month, low, high))
+    return entries
+
+
+def targets_of(district, unions, indicators) -> list:
+    from federation.models import Period, Target
+
+    def target(unit, code: str, value: int):
+        return Target(
+            unit=unit, indicator=indicators[code], year=YEAR, period=Period.YEAR, value=value
+        )
+
+    targets = [target(union, "new_members", random.randint(10, 40)) for union in unions]
+    for code, value in (
+        ("new_members", 6000),
+        ("new_grassroots_unions", 20),
+        ("training_classes", 12),
+        ("union_fees_collected", 9_000_000_000),
+    ):
+        targets.append(target(district, code, value))
+    return targets
 
 
 # --- 1. the task against bare WeasyPrint --------------------------------------------------------
@@ -212,13 +209,20 @@ def start_workers(log_dir: Path) -> list[subprocess.Popen]:
                     "--without-mingle",
                     "--without-heartbeat",
                 ],
-                cwd=ROOT,
+                cwd=harness.ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )  # fmt: skip
         )
     return workers
+
+
+def die_with_parent() -> None:
+    """In the worker, before it starts: SIGTERM when the bench dies, however it dies (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:
@@ -255,54 +259,66 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--unions", type=int, default=300)
     parser.add_argument("--districts", type=int, default=30)
-    args = parser.parse_args()
+    args = harness.arguments(parser, SMOKE)
     random.seed(6)
+    figures = Figures(GOALS, smoke=args.smoke)
+    broker = f"redis://127.0.0.1:6379/{15 if args.smoke else 14}"
+    with (
+        harness.throwaway_database(harness.database_name("reports", args.smoke)) as url,
+        tempfile.TemporaryDirectory(prefix="bench_reports_media_") as media,
+        flushed(broker),
+    ):
+        harness.setup_django(url, CELERY_BROKER_URL=broker, MEDIA_ROOT=media)
+        run(args, figures, Path(media))
+    figures.print_table()
 
-    redis.Redis.from_url(BROKER).flushdb()
-    admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    admin(f"CREATE DATABASE {DB_NAME}")
-    workers: list[subprocess.Popen] = []
+
+@contextmanager
+def flushed(broker: str) -> Iterator[None]:
+    """The broker's database, emptied before the bench and after it."""
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
     try:
-        django.setup()
-        from django.core.management import call_command
+        yield
+    finally:
+        redis.Redis.from_url(broker).flushdb()
 
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        city, districts = build_tree(args.districts, args.unions)
-        entries = write_figures(districts)
-        print(
-            f"Data: {args.districts} districts × {args.unions} CĐCS, {entries:,} monthly entries "
-            f"({time.perf_counter() - started:.0f} s to build)."
-        )
 
-        task, bare, pages = time_task_against_weasyprint(districts[0], args.repeat)
-        workers = start_workers(Path(os.environ["MEDIA_ROOT"]))
+def run(args, figures: Figures, media: Path) -> None:
+    started = time.perf_counter()
+    city, districts = build_tree(args.districts, args.unions)
+    entries = write_figures(districts)
+    print(
+        f"Data: {args.districts} districts × {args.unions} CĐCS, {entries:,} monthly entries "
+        f"({time.perf_counter() - started:.0f} s to build)."
+    )
+    task, bare, pages = time_task_against_weasyprint(districts[0], args.repeat)
+    figures["task_ratio"] = statistics.median(task) / statistics.median(bare)
+    workers = start_workers(media)
+    try:
         bulk_seconds, done, total = time_bulk(city)
-
-        task_median, bare_median = statistics.median(task), statistics.median(bare)
-        ratio = task_median / bare_median
-        print()
-        print(f"{'measure':<58}{'result':>12}{'goal':>10}")
-        print(f"{f'report task, district of {args.unions} CĐCS ({pages} pages), median':<58}"
-              f"{task_median:>11.2f}s{'':>10}")  # fmt: skip
-        print(f"{'bare WeasyPrint, same final HTML, median':<58}{bare_median:>11.2f}s{'':>10}")
-        print(f"{'ratio task / bare WeasyPrint':<58}{ratio:>11.2f}×{'≤ 1.25×':>10}")
-        print(f"{f'{total} district reports in bulk by {WORKERS} workers ({done} done)':<58}"
-              f"{bulk_seconds:>11.1f}s{'≤ 60 s':>10}")  # fmt: skip
-        print()
-        print(f"runs: task {', '.join(f'{t:.2f}' for t in task)} s; "
-              f"bare {', '.join(f'{t:.2f}' for t in bare)} s")  # fmt: skip
-        # Timings mean little on a machine other work is loading: say how busy it was.
-        cores = os.cpu_count()
-        print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg())
-              + f" on {cores} cores")  # fmt: skip
     finally:
         stop_workers(workers)
-        from django.db import connections
+    if done == total:
+        figures["bulk"] = bulk_seconds
+    print_results(args, task, bare, pages, (bulk_seconds, done, total))
 
-        connections.close_all()
-        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        redis.Redis.from_url(BROKER).flushdb()
+
+def print_results(args, task: list, bare: list, pages: int, bulk: tuple) -> None:
+    bulk_seconds, done, total = bulk
+    task_median, bare_median = statistics.median(task), statistics.median(bare)
+    print()
+    print(f"{'measure':<58}{'result':>12}{'goal':>10}")
+    print(f"{f'report task, district of {args.unions} CĐCS ({pages} pages), median':<58}"
+          f"{task_median:>11.2f}s{'':>10}")  # fmt: skip
+    print(f"{'bare WeasyPrint, same final HTML, median':<58}{bare_median:>11.2f}s{'':>10}")
+    print(f"{'ratio task / bare WeasyPrint':<58}{task_median / bare_median:>11.2f}×{'≤ 1.25×':>10}")
+    print(f"{f'{total} district reports in bulk by {WORKERS} workers ({done} done)':<58}"
+          f"{bulk_seconds:>11.1f}s{'≤ 60 s':>10}")  # fmt: skip
+    print()
+    print(f"runs: task {', '.join(f'{t:.2f}' for t in task)} s; "
+          f"bare {', '.join(f'{t:.2f}' for t in bare)} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,34 +1,50 @@
 """Server time of the roster list and search, for a CĐCS of 10,000 members and a district of
-200,000 (issue 7's goal: a median under 100 ms each).
+200,000 (issue 7's goal: a median under 100 ms each; issue 17's for the counts).
 
-    .venv/bin/python bench/bench_roster.py [--repeat 15]
+    .venv/bin/python bench/bench_roster.py [--repeat 15] [--members 200000] [--smoke]
 
-Runs against DATABASE_URL (an empty database: it is migrated and filled, and left as it is); by
-default it creates a throwaway PostgreSQL database
-(postgres://postgres@127.0.0.1:5432/bench_roster), fills it with bulk_create and drops it at the
-end. Each page is requested through Django's test Client (the whole request, in process: no
-network), the pages taking turns: a few rounds to warm up, then --repeat timed rounds; the table
-shows each page's median and worst time and its number of queries.
+Creates the throwaway PostgreSQL database `bench_roster` (dropped at the end, even when killed,
+unless --keep), fills it with bulk_create and refreshes its statistics. Each page is requested
+through Django's test Client (the whole request, in process: no network), the pages taking
+turns: a few rounds to warm up, then --repeat timed rounds; the table shows each page's median
+and worst time and its number of queries.
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_roster"
+import harness
+from harness import Figures, Goal
 
-DISTRICT_MEMBERS = 200_000
-BIG_UNION_MEMBERS = 10_000
-DISTRICT_UNIONS = 200
-OTHER_DISTRICT_UNIONS, OTHER_DISTRICT_MEMBERS = 20, 20_000
 BATCH = 5_000
+ROSTER, COUNTS = "membership:roster", "membership:roster_counts"
+# figure, page of the CĐCS ("union") or of the district, what is asked, the view, its parameters
+CASES = [
+    ("union_p1", "union", "list, page 1", ROSTER, {}),
+    ("union_p150", "union", "list, page 150", ROSTER, {"page": 150}),
+    ("union_name", "union", "search a name “nguyen van hung”", ROSTER, {"q": "nguyen van hung"}),
+    ("union_card", "union", "search a card number “0000012”", ROSTER, {"q": "0000012"}),
+    ("union_counts", "union", "counts panel (htmx)", COUNTS, {}),
+    ("district_p1", "district", "list, page 1", ROSTER, {}),
+    ("district_p20", "district", "list, page 20", ROSTER, {"page": 20}),
+    ("district_name", "district", "search a name “nguyen van hung”", ROSTER, {
+        "q": "nguyen van hung"}),
+    ("district_trang", "district", "search a name “trang”", ROSTER, {"q": "trang"}),
+    ("district_card", "district", "search a card number “00015”", ROSTER, {"q": "00015"}),
+    ("district_filter", "district", "women who joined in 2015–2016", ROSTER, {
+        "gender": "female", "joined_from": "01/01/2015", "joined_to": "31/12/2016"}),
+    ("district_counts", "district", "counts panel (htmx)", COUNTS, {}),
+]  # fmt: skip
+SCOPE = {"union": "roster, CĐCS of 10,000", "district": "roster, district of 200,000"}
+GOALS = tuple(
+    Goal(figure, f"{SCOPE[scope]}: {label}", "<", 100, "ms",
+         "issues 7, 17" if view == COUNTS else "issue 7")
+    for figure, scope, label, view, _ in CASES
+)  # fmt: skip
+SMOKE = {"members": 2_000, "big": 500, "unions": 10, "repeat": 2, "warmup": 1}
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Phan", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Hữu", "Thanh", "Xuân", "Hồng"]
@@ -38,61 +54,12 @@ GIVEN = [
 ]  # fmt: skip
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
-    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
-    return parser.parse_args()
-
-
-# --- the database ------------------------------------------------------------------------------
-
-
-def admin_connection(url: str):
-    import psycopg
-
-    parts = urlparse(url)
-    return psycopg.connect(urlunparse(parts._replace(path="/postgres")), autocommit=True)
-
-
-def create_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    with admin_connection(url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    name = urlparse(url).path.lstrip("/")
-    with admin_connection(url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    # Production-like: no DEBUG query log, which would add to every request's time.
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-roster-only")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
 # --- the data ----------------------------------------------------------------------------------
 
 
-def build(rng: random.Random):
-    """A city with the measured district (200 CĐCS, one of 10,000 members) and another one."""
+def build(rng: random.Random, args):
+    """A city with the measured district (200 CĐCS, one of 10,000 members, 200,000 in all) and
+    another a tenth of its size."""
     from federation import services
     from federation.models import UnitKind
     from federation.tests.factories import UserFactory
@@ -108,18 +75,18 @@ def build(rng: random.Random):
     workforce = {"workforce_total": 1200, "workforce_female": 600}
     unions = [
         unit(district, f"B-HD{i:03d}", f"Công đoàn Công ty số {i}", **workforce)
-        for i in range(DISTRICT_UNIONS)
+        for i in range(args.unions)
     ]
     others = [
         unit(other, f"B-ML{i:03d}", f"Công đoàn Công ty khác số {i}", **workforce)
-        for i in range(OTHER_DISTRICT_UNIONS)
+        for i in range(max(1, args.unions // 10))
     ]
     big = unions[0]
-    rest = DISTRICT_MEMBERS - BIG_UNION_MEMBERS
-    plan = [(big, BIG_UNION_MEMBERS)]
-    plan += [(u, rest // (DISTRICT_UNIONS - 1)) for u in unions[1:]]
-    plan[-1] = (plan[-1][0], plan[-1][1] + rest % (DISTRICT_UNIONS - 1))
-    plan += [(u, OTHER_DISTRICT_MEMBERS // OTHER_DISTRICT_UNIONS) for u in others]
+    rest = args.members - args.big
+    plan = [(big, args.big)]
+    plan += [(u, rest // (args.unions - 1)) for u in unions[1:]]
+    plan[-1] = (plan[-1][0], plan[-1][1] + rest % (args.unions - 1))
+    plan += [(u, args.members // 10 // len(others)) for u in others]
     add_members(rng, plan)
     user = UserFactory(username="bench_staff", role_on=district)
     return user, district, big
@@ -156,16 +123,6 @@ def add_members(rng: random.Random, plan) -> None:
     Member.objects.bulk_create(batch)
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE")
-        else:
-            cursor.execute("ANALYZE")
-
-
 # --- timing ------------------------------------------------------------------------------------
 
 
@@ -196,62 +153,49 @@ def measure(client, requests: list[tuple[str, dict]], warmup: int, repeat: int):
 
 
 def main() -> None:
-    args = parse_args()
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    throwaway = "DATABASE_URL" not in os.environ
-    if throwaway:
-        create_database(url)
-    try:
-        started = time.perf_counter()
-        setup_django(url)
-        from django.test import Client
-        from django.urls import reverse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--members", type=int, default=200_000, help="members of the district")
+    parser.add_argument("--big", type=int, default=10_000, help="members of its largest CĐCS")
+    parser.add_argument("--unions", type=int, default=200, help="CĐCS of the district")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = harness.arguments(parser, SMOKE)
+    figures = Figures(GOALS, smoke=args.smoke)
+    name = harness.database_name("roster", args.smoke)
+    with harness.throwaway_database(name, keep=args.keep) as url:
+        harness.setup_django(url)
+        run(args, figures)
+    figures.print_table()
 
-        from federation.models import Unit
-        from membership.models import Member
 
-        if Unit.objects.exists():
-            sys.exit(
-                "Cơ sở dữ liệu đã có dữ liệu: hãy trỏ DATABASE_URL vào một cơ sở dữ liệu trống."
-            )
-        user, district, big = build(random.Random(7))
-        analyze()
-        built = time.perf_counter() - started
-        total = Member.objects.count()
-        print(f"Dữ liệu: {total:,} đoàn viên, dựng trong {built:.0f} s ({url.split('@')[-1]}).")
-        print("Tải máy (1/5/15 phút) trước khi đo: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+def run(args, figures: Figures) -> None:
+    from django.test import Client
+    from django.urls import reverse
 
-        client = Client()
-        client.force_login(user)
-        roster, counts = "membership:roster", "membership:roster_counts"
-        cases = [
-            ("CĐCS 10.000", "danh sách, trang 1", roster, big, {}),
-            ("CĐCS 10.000", "danh sách, trang 150", roster, big, {"page": 150}),
-            ("CĐCS 10.000", "tìm tên “nguyen van hung”", roster, big, {"q": "nguyen van hung"}),
-            ("CĐCS 10.000", "tìm số thẻ “0000012”", roster, big, {"q": "0000012"}),
-            ("CĐCS 10.000", "số liệu tổng hợp (htmx)", counts, big, {}),
-            ("Huyện 200.000", "danh sách, trang 1", roster, district, {}),
-            ("Huyện 200.000", "danh sách, trang 20", roster, district, {"page": 20}),
-            ("Huyện 200.000", "tìm tên “nguyen van hung”", roster, district, {
-                "q": "nguyen van hung"}),
-            ("Huyện 200.000", "tìm tên “trang”", roster, district, {"q": "trang"}),
-            ("Huyện 200.000", "tìm số thẻ “00015”", roster, district, {"q": "00015"}),
-            ("Huyện 200.000", "nữ, vào 2015–2016", roster, district, {
-                "gender": "female", "joined_from": "01/01/2015", "joined_to": "31/12/2016"}),
-            ("Huyện 200.000", "số liệu tổng hợp (htmx)", counts, district, {}),
-        ]  # fmt: skip
-        requests = [(reverse(view, args=[unit.pk]), params) for _, _, view, unit, params in cases]
-        results = measure(client, requests, args.warmup, args.repeat)
-        print(f"\n{'Danh sách':<15} {'Trang':<28} {'trung vị':>9} {'tối đa':>8} {'truy vấn':>8}")
-        print("-" * 72)
-        for (scope, label, *_), (median, worst, queries) in zip(cases, results, strict=True):
-            print(f"{scope:<15} {label:<28} {median:>6.1f} ms {worst:>5.0f} ms {queries:>8}")
-        print("Tải máy sau khi đo: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-        print(f"\n{args.repeat} lần đo mỗi trang sau {args.warmup} lần chạy nóng; "
-              f"tổng thời gian {time.perf_counter() - started:.0f} s.")  # fmt: skip
-    finally:
-        if throwaway and not args.keep:
-            drop_database(url)
+    from membership.models import Member
+
+    started = time.perf_counter()
+    user, district, big = build(random.Random(7), args)
+    harness.refresh_statistics()
+    print(f"Dữ liệu: {Member.objects.count():,} đoàn viên, dựng trong "
+          f"{time.perf_counter() - started:.0f} s.")  # fmt: skip
+    print("Tải máy (1/5/15 phút) trước khi đo: " + harness.load_average())
+    client = Client()
+    client.force_login(user)
+    units = {"union": big, "district": district}
+    requests = [
+        (reverse(view, args=[units[scope].pk]), params) for _, scope, _, view, params in CASES
+    ]
+    results = measure(client, requests, args.warmup, args.repeat)
+    print(f"\n{'Danh sách':<10} {'Trang':<34} {'trung vị':>9} {'tối đa':>8} {'truy vấn':>8}")
+    print("-" * 72)
+    for (figure, scope, label, *_), (median, worst, queries) in zip(CASES, results, strict=True):
+        print(f"{scope:<10} {label:<34} {median:>6.1f} ms {worst:>5.0f} ms {queries:>8}")
+        figures[figure] = median
+    print("Tải máy sau khi đo: " + harness.load_average())
+    print(f"\n{args.repeat} lần đo mỗi trang sau {args.warmup} lần chạy nóng; "
+          f"tổng thời gian {time.perf_counter() - started:.0f} s.")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ def _save_entries(plan: Plan, units: dict[str, Unit], months: list[Month], log: 
     before = MonthlyEntry.objects.count()
     for year in sorted({year for year, _ in months}):
         saved = sum(
-            entries_save(rows=batch, user=None, door=Door.SYSTEM)
+            entries_save(rows=batch, user=None, door=Door.SYSTEM).count
             for (y, _), batch in rows.items()
             if y == year
         )

@@ -18,6 +18,7 @@ from .entries.services import entry_delete, entry_upsert
 from .forms import MonthlyEntryForm, RoleForm, TargetForm, UnitForm
 from .models import (
     Door,
+    EntryFinding,
     Indicator,
     MonthlyEntry,
     PendingUpload,
@@ -26,6 +27,7 @@ from .models import (
     Target,
     Unit,
     UnitMove,
+    ValidationRule,
 )
 from .targets.services import target_set
 
@@ -216,6 +218,8 @@ class IndicatorAdmin(admin.ModelAdmin):
         "unit_of_measure",
         "aggregation",
         "higher_is_better",
+        "plausible_max",
+        "outlier_floor",
         "position",
         "is_active",
     ]
@@ -370,3 +374,33 @@ class PendingUploadAdmin(ReadOnlyAdmin):
     list_select_related = ["unit", "user"]
     search_fields = ["file_name", "unit__code", "unit__name", "user__username"]
     fields = ["file_name", "kind", "unit", "user", "created_at"]
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(HistoryAdmin):
+    """The checks every save applies; an expression that cannot be read is refused by the
+    model's clean(), in Vietnamese, beside its field."""
+
+    list_display = ["code", "name", "importance", "applies_to", "is_active"]
+    list_filter = ["importance", "applies_to", "is_active"]
+    search_fields = ["code", "name", "left", "right"]
+    fields = [
+        "code",
+        "name",
+        ("left", "operator", "right"),
+        "tolerance",
+        "importance",
+        "applies_to",
+        "message",
+        "is_active",
+    ]
+
+
+@admin.register(EntryFinding)
+class EntryFindingAdmin(ReadOnlyAdmin):
+    """What the checks found: followed up on the data-quality page, where scope applies."""
+
+    list_display = ["unit", "indicator", "year", "month", "value", "kind", "status", "created_at"]
+    list_filter = ["status", "kind", "year"]
+    list_select_related = ["unit", "indicator"]
+    search_fields = ["unit__code", "unit__name", "message"]

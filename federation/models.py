@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from .expressions import ExpressionError, parse
+
 # The years any figure, target or report may be about; every door checks against these.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 YEAR_VALIDATORS = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
@@ -31,6 +33,7 @@ class Door(models.TextChoices):
     IMPORT = "import", "Nhập từ Excel"
     API = "api", "API"
     ADMIN = "admin", "Trang quản trị"
+    REVERT = "revert", "Khôi phục từ lịch sử"
     SYSTEM = "system", "Hệ thống"
 
 
@@ -199,6 +202,18 @@ class Indicator(models.Model):
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
     is_active = models.BooleanField("đang dùng", default=True)
     description = models.TextField("ghi chú", blank=True)
+    # What the checks of every save hold a value to (entries/checks.py).
+    plausible_max = models.PositiveBigIntegerField(
+        "mức tối đa hợp lý một tháng",
+        null=True,
+        blank=True,
+        help_text="Giá trị một đơn vị nhập cho một tháng vượt mức này bị từ chối.",
+    )
+    outlier_floor = models.PositiveBigIntegerField(
+        "chênh lệch tối thiểu để xem là bất thường",
+        default=10,
+        help_text="Chênh lệch so với mức thường nhỏ hơn mức này không bao giờ bị cảnh báo.",
+    )
 
     class Meta:
         verbose_name = "chỉ tiêu"
@@ -562,3 +577,134 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_kind_display()})"
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+
+class Importance(models.TextChoices):
+    ERROR = "error", "Lỗi: không lưu"
+    WARNING = "warning", "Cảnh báo: cần xác nhận"
+
+
+class RuleScope(models.TextChoices):
+    ALL = "all", "Mọi đơn vị"
+    GRASSROOTS = "grassroots", "Công đoàn cơ sở"
+    FEDERATIONS = "federations", "Công đoàn cấp trên cơ sở"
+
+
+class Operator(models.TextChoices):
+    LE = "<=", "≤"
+    LT = "<", "<"
+    EQ = "==", "= (± sai số)"
+    GE = ">=", "≥"
+    GT = ">", ">"
+
+
+class ValidationRule(models.Model):
+    """A check over one unit's month, kept as data (DHIS2's validation rules): `left operator
+    right`, each side an expression of federation.expressions. Every save applies the active
+    rules (entries/checks.py): an error refuses the value, a warning asks a person to confirm it
+    and flags it for follow-up."""
+
+    code = models.SlugField("mã quy tắc", max_length=64, unique=True)
+    name = models.CharField("tên quy tắc", max_length=255)
+    left = models.CharField("vế trái", max_length=255)
+    operator = models.CharField("phép so sánh", max_length=2, choices=Operator.choices)
+    right = models.CharField("vế phải", max_length=255)
+    tolerance = models.PositiveIntegerField("sai số cho phép", default=0)
+    importance = models.CharField("mức độ", max_length=8, choices=Importance.choices)
+    applies_to = models.CharField(
+        "áp dụng cho", max_length=16, choices=RuleScope.choices, default=RuleScope.ALL
+    )
+    message = models.CharField(
+        "lời giải thích",
+        max_length=500,
+        help_text="Hiện cho người nhập; {left} và {right} là giá trị hai vế.",
+    )
+    is_active = models.BooleanField("đang dùng", default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "quy tắc kiểm tra số liệu"
+        verbose_name_plural = "quy tắc kiểm tra số liệu"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        for side in ("left", "right"):
+            try:
+                parse(getattr(self, side))
+            except ExpressionError as error:
+                errors[side] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class FindingKind(models.TextChoices):
+    RULE = "rule", "Quy tắc kiểm tra"
+    OUTLIER = "outlier", "Khác thường so với lịch sử"
+    PEERS = "peers", "Khác thường so với đơn vị cùng cấp"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "Cần kiểm tra"
+    FOLLOW_UP = "follow_up", "Đang theo dõi"
+    RESOLVED = "resolved", "Đã xử lý"
+
+
+class EntryFinding(models.Model):
+    """A saved value a check warned about, kept for follow-up (DHIS2's follow-up mark) until
+    someone resolves it with a comment or the value changes."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="findings", verbose_name="đơn vị"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name="chỉ tiêu"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    value = models.PositiveBigIntegerField("giá trị")
+    kind = models.CharField("loại", max_length=8, choices=FindingKind.choices)
+    rule = models.ForeignKey(
+        ValidationRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="quy tắc",
+    )
+    message = models.CharField("nội dung", max_length=500)
+    status = models.CharField(
+        "tình trạng", max_length=12, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người xác nhận khi nhập",
+    )
+    reason = models.CharField("lý do khi xác nhận", max_length=255, blank=True)
+    comment = models.TextField("ghi chú xử lý", blank=True)
+    created_at = models.DateTimeField("phát hiện lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "số liệu cần kiểm tra"
+        verbose_name_plural = "số liệu cần kiểm tra"
+        indexes = [
+            models.Index(fields=["unit", "year", "month"], name="finding_unit_month"),
+            models.Index(fields=["status", "year", "month"], name="finding_status_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.indicator} · {self.month:02d}/{self.year}"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("federation.entries.urls")),
     path("", include("federation.dashboards.urls")),
     path("", include("federation.targets.urls")),
+    path("", include("federation.quality.urls")),
 ]

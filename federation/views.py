@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from . import selectors
 from .forms import ProgressQueryForm
 from .models import Period
+from .quality.selectors import pending_count
 
 
 @require_GET
@@ -19,7 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         (unit, selectors.children_page(request.user, unit, 1) if unit.numchild else None)
         for unit in selectors.top_units_for(request.user)
     ]
-    return render(request, "federation/home.html", {"tops": tops})
+    to_check = [(unit, count) for unit, _ in tops if (count := pending_count(unit))]
+    return render(request, "federation/home.html", {"tops": tops, "to_check": to_check})
 
 
 @require_GET

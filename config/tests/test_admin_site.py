@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from federation import services
 from federation.entries.services import EntryRow, entries_save
-from federation.models import PendingUpload, Rollup, UnitMove
+from federation.models import EntryFinding, PendingUpload, Rollup, UnitMove
 from federation.targets.services import target_set
 from federation.tests.factories import indicator
 from membership.models import RosterExport
@@ -19,6 +19,7 @@ READ_ONLY_MODELS = {
     UnitMove,
     RosterExport,
     PendingUpload,
+    EntryFinding,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,

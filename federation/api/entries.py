@@ -169,4 +169,9 @@ class EntryList(APIView):
             ) from None
         except services.StaleEntries:
             raise Conflict("Số liệu vừa được người khác lưu cùng lúc; hãy gửi lại.") from None
-        return Response({"saved": saved})
+        answer: dict = {"saved": saved.count}
+        if saved.warnings:  # shared/API.md: absent when there are none
+            answer["warnings"] = [
+                error(w.message, field="value", row=w.row) for w in saved.warnings
+            ]
+        return Response(answer)

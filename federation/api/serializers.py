@@ -11,6 +11,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from ..models import MAX_YEAR, MIN_YEAR, Indicator, Period, Sector, Unit, UnitKind
 from ..validation import MAX_VALUE
+from .errors import ErrorSerializer
 
 # Ids are 64-bit; a number beyond that cannot name anything and would overflow the query.
 MAX_ID = 2**63 - 1
@@ -221,6 +222,14 @@ class SavedSerializer(serializers.Serializer):
     """The batch was saved."""
 
     saved = serializers.IntegerField(help_text="How many rows were saved.")
+    warnings = ErrorSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "Values saved that a check warns about (a validation rule of importance warning, an "
+            "outlier), flagged for follow-up; absent when there are none."
+        ),
+    )
 
 
 # --- progress ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import excel
 from ..forms import ProgressQuery, ProgressQueryForm
 from ..models import EmulationCluster, Period, Unit
+from ..quality.selectors import pending_count
 from ..selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 from . import selectors, services
 from .excel import children_sheet, indicator_sheet, trend_sheet
@@ -59,6 +60,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "children_params": request.GET.urlencode(),
         "lazy_table_id": LAZY_TABLE_ID,
         "can_set_targets": _may_act_on_children(request.user, unit),
+        "to_check": pending_count(unit),
     }
     return render(request, "federation/dashboard.html", context)
 

@@ -146,7 +146,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, CHANGED_SINCE_PREVIEW)
         return _page(request, unit, **page)
     try:
-        saved = save_import(preview, user=request.user)
+        saved = save_import(preview, user=request.user, reason=form.cleaned_data["reason"])
     except ImportRefused as refused:
         uploads.upload_discard(token=token, user=request.user)
         preview.errors = refused.errors

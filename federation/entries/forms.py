@@ -21,6 +21,12 @@ class EntryGridForm(forms.Form):
     confirm_unusual = forms.BooleanField(
         required=False, label="Tôi đã kiểm tra, các số liệu bất thường ở trên là đúng."
     )
+    reason = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Ghi chú khi xác nhận (không bắt buộc)",
+        help_text="Ví dụ: đã gọi điện xác minh với CĐCS.",
+    )
 
     def __init__(self, *args, grid: list[GridRow], **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,3 +134,4 @@ class UploadForm(forms.Form):
 class ConfirmForm(forms.Form):
     token = forms.CharField(max_length=32)
     digest = forms.CharField(max_length=64)
+    reason = forms.CharField(required=False, max_length=255)

@@ -22,7 +22,7 @@ from ..formatting import parse_whole_number, vn_number
 from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, MonthlyEntry, Unit
 from ..selectors import Permission, units_where
 from ..validation import MAX_VALUE, TOO_BIG
-from . import anomalies, locks
+from . import checks, locks
 from .excel import CODE, MONTH, NAME, YEAR
 from .services import EntryRow, RowsInvalid, entries_save
 from .writes import EntryKey
@@ -113,24 +113,40 @@ def read_import(upload, *, unit: Unit, user: AbstractBaseUser) -> ImportPreview:
     checked = _checked_rows(data, columns, unit, user, preview)
     _check_locks(_diff(checked, preview), user, preview)
     if not preview.errors and preview.rows:
-        for unusual in anomalies.unusual_values(preview.rows):
-            preview.warnings.append(CellWarning(*preview.cells[unusual.row], unusual.message))
+        _check_values(preview)
     preview.errors.sort(key=lambda e: (e.row, len(e.column), e.column))
     return preview
 
 
-def save_import(preview: ImportPreview, *, user: AbstractBaseUser) -> int:
-    """Saves a checked import in one transaction, audited as an import; returns the values saved.
+def _check_values(preview: ImportPreview) -> None:
+    """What entries_save will say of the values, on their cells: an error refuses the file, a
+    warning is accepted by confirming the preview (checks.py)."""
+    for finding in checks.findings_for(preview.rows):
+        row, column = preview.cells[finding.row]
+        if finding.is_error:
+            preview.errors.append(CellError(row, column, finding.message))
+        else:
+            preview.warnings.append(CellWarning(row, column, finding.message))
+
+
+def save_import(preview: ImportPreview, *, user: AbstractBaseUser, reason: str = "") -> int:
+    """Saves a checked import in one transaction, audited as an import with the `reason` the
+    person gave for its warnings; returns the values saved.
 
     Raises ImportRefused if the service refuses a row (a month locked since the preview), and
     services.StaleEntries if someone changed one of the values since the file was read.
     """
     try:
-        return entries_save(
-            rows=preview.rows, user=user, door=Door.IMPORT, expected=preview.expected
+        saved = entries_save(
+            rows=preview.rows,
+            user=user,
+            door=Door.IMPORT,
+            expected=preview.expected,
+            reason=reason,
         )
     except RowsInvalid as invalid:
         raise ImportRefused(_cells_of(invalid, preview)) from None
+    return saved.count
 
 
 def _cells_of(invalid: RowsInvalid, preview: ImportPreview) -> list[CellError]:

@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.utils.module_loading import import_string
 
 from ..formatting import vn_number
-from ..models import Indicator, MonthCompletion, MonthlyEntry, MonthlyTotal, Unit, UnitKind
+from ..models import (
+    Door,
+    Indicator,
+    MonthCompletion,
+    MonthlyEntry,
+    MonthlyTotal,
+    Unit,
+    UnitKind,
+)
 from ..months import month_bounds, previous_month
 from ..selectors import units_visible_to
 
@@ -259,7 +268,8 @@ HISTORY_LIMIT = 200
 
 def month_changes(unit: Unit, year: int, month: int) -> list[tuple[object, int | None]]:
     """Every change to the month's values of the unit and its children, newest first (at most
-    HISTORY_LIMIT), each audit record with the value just before it: two queries."""
+    HISTORY_LIMIT), each audit record with the value just before it, the door it came by
+    (`door_label`) and what the person said confirming a warning (`note`): two queries."""
     records = list(
         MonthlyEntry.history.filter(
             unit__path__startswith=unit.path,
@@ -271,7 +281,32 @@ def month_changes(unit: Unit, year: int, month: int) -> list[tuple[object, int |
         .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
     )
     earlier = _earlier_values(records)
+    for record in records:
+        door, _, record.note = (record.history_change_reason or "").partition(": ")
+        record.door_label = DOOR_LABELS.get(door, Door.SYSTEM.label)
     return [(record, earlier.get(record.history_id)) for record in records]
+
+
+DOOR_LABELS = dict(Door.choices)
+
+
+def history_record_or_404(unit: Unit, year: int, month: int, history_id: int):
+    """One history record of the month's values of `unit` or a child of it (the units the
+    history page shows); 404 for any other."""
+    record = (
+        MonthlyEntry.history.filter(
+            history_id=history_id,
+            unit__path__startswith=unit.path,
+            unit__depth__lte=unit.depth + 1,
+            year=year,
+            month=month,
+        )
+        .select_related("unit", "indicator")
+        .first()
+    )
+    if record is None:
+        raise Http404("Không có thay đổi này.")
+    return record
 
 
 def _earlier_values(records) -> dict[int, int | None]:

@@ -15,11 +15,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from ..models import Door, Indicator, MonthCompletion, MonthlyEntry, MonthReopening, Unit
+from ..models import (
+    Door,
+    EntryFinding,
+    FindingStatus,
+    Indicator,
+    MonthCompletion,
+    MonthlyEntry,
+    MonthReopening,
+    Unit,
+)
 from ..selectors import Permission, ensure_allowed
 from ..validation import check_month, check_value, check_year
-from . import locks, rollup, writes
+from . import checks, locks, rollup, writes
 from .writes import EntryKey
 
 
@@ -124,6 +134,22 @@ def _stale(
     return conflicts
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the rows it accepted, and the warnings it flagged for follow-up."""
+
+    count: int
+    warnings: list[checks.Finding]
+
+
+class NeedsConfirmation(Exception):
+    """Values that pass every rule but look wrong (checks.py): a person must confirm them."""
+
+    def __init__(self, warnings: Sequence[checks.Finding]):
+        super().__init__(f"{len(warnings)} giá trị cần xác nhận.")
+        self.warnings = list(warnings)
+
+
 @transaction.atomic
 def entries_save(
     *,
@@ -131,30 +157,86 @@ def entries_save(
     user: AbstractBaseUser | None,
     door: str = Door.SYSTEM,
     expected: Mapping[EntryKey, int | None] | None = None,
-) -> int:
+    warnings_confirmed: bool = True,
+    reason: str = "",
+) -> Saved:
     """Saves a batch of monthly values, all or nothing, and rolls the changes up the tree.
 
     Each row replaces the value for its (unit, indicator, year, month), or removes it when the
-    value is None. Raises RowsInvalid, saving nothing, if any row is invalid or its month is
-    closed to this user (see locks.py). `expected` holds the values a form showed when it was
-    loaded: if any of those changed meanwhile, StaleEntries is raised and nothing is saved.
-    Returns the number of rows accepted.
+    value is None. Raises RowsInvalid, saving nothing, if any row is invalid, refused by a check
+    of importance error (checks.py), or its month is closed to this user (see locks.py).
+    `expected` holds the values a form showed when it was loaded: if any of those changed
+    meanwhile, StaleEntries is raised and nothing is saved. Values a check warns about are saved
+    and flagged for follow-up, with the person's `reason` in their audit record; a door where a
+    person types raises NeedsConfirmation first (`warnings_confirmed=False`).
     """
     rows = list(rows)
     if errors := _row_errors(rows, user):
         raise RowsInvalid(errors)
     if not rows:
-        return 0
+        return Saved(0, [])
     existing = _stored_for_update(rows)
     if expected is not None and (conflicts := _stale(rows, existing, expected)):
         raise StaleEntries(conflicts)
+    warnings = _checked(rows, warnings_confirmed)
     changes, deltas = _changes(rows, existing)
     try:
-        writes.write(changes, user=user, door=door)
+        writes.write(changes, user=user, door=_audit_reason(door, reason))
     except writes.DuplicateEntry:
         raise StaleEntries([]) from None
     rollup.add(deltas)
-    return len(rows)
+    changed = {(unit.pk, indicator, year, month) for unit, indicator, year, month, _ in deltas}
+    _flag(rows, changed, warnings, user, reason)
+    return Saved(len(rows), warnings)
+
+
+def _checked(rows: Sequence[EntryRow], warnings_confirmed: bool) -> list[checks.Finding]:
+    """The warnings on the rows; RowsInvalid for an error, NeedsConfirmation for a warning no
+    one confirmed."""
+    findings = checks.findings_for(rows)
+    if refused := [f for f in findings if f.is_error]:
+        raise RowsInvalid([RowError(f.row, "value", f.message) for f in refused])
+    warnings = [f for f in findings if not f.is_error]
+    if warnings and not warnings_confirmed:
+        raise NeedsConfirmation(warnings)
+    return warnings
+
+
+def _audit_reason(door: str, reason: str) -> str:
+    """The audit record's change reason: the door, and what the person said when confirming."""
+    reason = " ".join(reason.split())
+    return f"{door}: {reason}"[:100] if reason else door
+
+
+def _flag(
+    rows: Sequence[EntryRow],
+    changed: set[EntryKey],
+    warnings: Sequence[checks.Finding],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> None:
+    """Closes the findings on values that changed, and keeps the new warnings for follow-up."""
+    if not changed:
+        return
+    findings_superseded(keys=changed, user=user)
+    kept = [
+        EntryFinding(
+            unit=row.unit,
+            indicator=row.indicator,
+            year=row.year,
+            month=row.month,
+            value=row.value,
+            kind=warning.kind,
+            rule=warning.rule,
+            message=warning.message,
+            confirmed_by=user,
+            reason=reason[:255],
+        )
+        for warning in warnings
+        if (row := rows[warning.row]).key in changed
+    ]
+    if kept:
+        bulk_create_with_history(kept, EntryFinding, default_user=user)
 
 
 def _stored_for_update(rows: Sequence[EntryRow]) -> dict[EntryKey, tuple[int, int]]:
@@ -279,3 +361,38 @@ def month_uncomplete(*, unit: Unit, year: int, month: int, user: AbstractBaseUse
     for completion in MonthCompletion.objects.filter(unit=unit, year=year, month=month):
         completion._history_user = user
         completion.delete()
+
+
+# --- findings kept for follow-up ---------------------------------------------------------------
+
+SUPERSEDED = "Giá trị đã được sửa sau khi cảnh báo."
+
+
+def findings_superseded(*, keys: set[EntryKey], user: AbstractBaseUser | None) -> None:
+    """Resolves the open findings on values that changed: they spoke of the old value."""
+    units = {unit_id for unit_id, *_ in keys}
+    candidates = EntryFinding.objects.filter(
+        unit__in=units,
+        year__in={year for *_, year, _ in keys},
+        month__in={month for *_, month in keys},
+    ).exclude(status=FindingStatus.RESOLVED)
+    for finding in candidates:
+        if (finding.unit_id, finding.indicator_id, finding.year, finding.month) in keys:
+            _close(finding, FindingStatus.RESOLVED, SUPERSEDED, user)
+
+
+def _close(finding: EntryFinding, status: str, comment: str, user: AbstractBaseUser | None) -> None:
+    finding.status, finding.comment = status, comment
+    finding._history_user = user
+    finding.save(update_fields=["status", "comment", "updated_at"])
+
+
+# --- restoring a value from its history --------------------------------------------------------
+
+
+def entry_restore(*, record, user: AbstractBaseUser | None) -> Saved:
+    """Sets an entry back to the value one of its history records holds (a deleted value comes
+    back), through entries_save: checked, audited (door "revert") and refused for a month
+    closed to the user like any write. `record` is a MonthlyEntry history record."""
+    row = EntryRow(record.unit, record.indicator, record.year, record.month, record.value)
+    return entries_save(rows=[row], user=user, door=Door.REVERT)

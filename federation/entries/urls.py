@@ -11,6 +11,7 @@ urlpatterns = [
     path(f"{MONTH}complete/", views.entry_complete, name="entry_complete"),
     path(f"{MONTH}reopen/", views.entry_reopen, name="entry_reopen"),
     path(f"{MONTH}history/", views.entry_history, name="entry_history"),
+    path(f"{MONTH}history/<int:history_id>/restore/", views.entry_restore, name="entry_restore"),
     path(
         "units/<int:pk>/completeness/<int:year>/<int:month>/",
         views.completeness,

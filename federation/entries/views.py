@@ -19,10 +19,9 @@ from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, Unit
 from ..months import next_month, previous_month
 from ..selectors import Permission, scope_for, unit_for_user_or_404
 from . import locks, selectors, services
-from .anomalies import unusual_values
 from .forms import EntryGridForm, ReopenForm
 from .selectors import Cell, GridRow
-from .services import Conflict, EntryRow, RowsInvalid, StaleEntries
+from .services import Conflict, EntryRow, NeedsConfirmation, RowsInvalid, StaleEntries
 
 
 def _month_or_404(year: int, month: int) -> None:
@@ -88,30 +87,46 @@ def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
     if not rows:
         messages.info(request, "Không có thay đổi nào để lưu.")
         return redirect(shown.url)
-    found = unusual_values(rows)
-    if found and not form.cleaned_data["confirm_unusual"]:
-        return _render_grid(request, shown, form, unusual=_attach_unusual(form, rows, found))
     try:
         saved = services.entries_save(
-            rows=rows, user=request.user, door=Door.PAGE, expected=expected
+            rows=rows,
+            user=request.user,
+            door=Door.PAGE,
+            expected=expected,
+            warnings_confirmed=form.cleaned_data["confirm_unusual"],
+            reason=form.cleaned_data["reason"],
         )
+    except NeedsConfirmation as asking:
+        return _render_grid(request, shown, form, unusual=_attach_unusual(form, rows, asking))
     except RowsInvalid as invalid:
         _attach_errors(form, rows, invalid)
     except StaleEntries as stale:
         _attach_conflicts(form, rows, stale)
     else:
-        messages.success(request, f"Đã lưu {vn_number(saved)} số liệu tháng {month:02d}/{year}.")
+        _say_saved(request, saved, year, month)
         return redirect(shown.url)
     return _render_grid(request, shown, form)
+
+
+def _say_saved(request: HttpRequest, saved: services.Saved, year: int, month: int) -> None:
+    messages.success(request, f"Đã lưu {vn_number(saved.count)} số liệu tháng {month:02d}/{year}.")
+    if saved.warnings:
+        messages.info(
+            request,
+            f"{vn_number(len(saved.warnings))} giá trị đã xác nhận được ghi vào danh sách số "
+            "liệu cần kiểm tra của đơn vị.",
+        )
 
 
 def _cell_for(form: EntryGridForm, row: EntryRow) -> Cell:
     return next(c for c in form.cells if c.unit == row.unit and c.indicator == row.indicator)
 
 
-def _attach_unusual(form: EntryGridForm, rows: list[EntryRow], found) -> list[str]:
+def _attach_unusual(
+    form: EntryGridForm, rows: list[EntryRow], asking: NeedsConfirmation
+) -> list[str]:
     lines = []
-    for item in found:
+    for item in asking.warnings:
         cell = _cell_for(form, rows[item.row])
         cell.warnings.append(item.message)
         lines.append(f"{cell.unit.display_name} · {cell.indicator.name}: {item.message}")
@@ -237,6 +252,24 @@ def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpR
         "limit": selectors.HISTORY_LIMIT,
     }
     return render(request, "federation/entry_history.html", context)
+
+
+@require_POST
+@login_required
+def entry_restore(request: HttpRequest, pk: int, year: int, month: int, history_id: int):
+    """Sets a value back to what one record of the month's history holds, as any write."""
+    unit = _unit_for_entry(request, pk, year, month)
+    record = selectors.history_record_or_404(unit, year, month, history_id)
+    label = f"{record.unit.display_name} · {record.indicator.name}"
+    try:
+        services.entry_restore(record=record, user=request.user)
+    except RowsInvalid as invalid:
+        messages.error(request, f"{label}: {' '.join(e.message for e in invalid.errors)}")
+    except StaleEntries:
+        messages.error(request, f"{label}: có người vừa sửa giá trị này, hãy thử lại.")
+    else:
+        messages.success(request, f"Đã khôi phục {label} về {vn_number(record.value)}.")
+    return redirect("entry_history", pk=unit.pk, year=year, month=month)
 
 
 @require_GET

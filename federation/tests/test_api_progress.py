@@ -107,7 +107,7 @@ class TestFormula:
 class TestAgainstBruteForce:
     def test_every_units_actual_equals_the_sum_of_its_subtrees_entries(self, tree, superuser):
         chance = random.Random(2022)
-        codes = ["new_members", "new_grassroots_unions", "training_classes"]
+        codes = ["new_members", "officials_trained", "training_classes"]
         rows = [
             EntryRow(unit, indicator(code), 2022, month, chance.randint(0, 500))
             for unit in tree.values()

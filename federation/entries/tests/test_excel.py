@@ -407,7 +407,7 @@ def test_unusual_values_are_warnings_on_their_cells(tree, district_staff, this_m
     assert preview.errors == []
     [warning] = preview.warnings
     assert (warning.row, warning.column) == (2, "E")
-    assert "lớn hơn tổng số lao động" in warning.message
+    assert "nhiều hơn tổng số lao động của CĐCS (120)" in warning.message
 
 
 def test_checking_a_file_takes_the_same_queries_whatever_its_size(tree, district_staff, this_month):
@@ -422,8 +422,9 @@ def test_checking_a_file_takes_the_same_queries_whatever_its_size(tree, district
             importing.read_import(upload(data), unit=tree["hoai_duc"], user=user)
         return len(captured)
 
-    # scope, indicators, unit codes, saved values, reopenings, history for unusual values
-    assert queries(small) == queries(large) == 6
+    # scope, indicators, unit codes, saved values, reopenings; the checks' stored values,
+    # indicators, rules and peers
+    assert queries(small) == queries(large) == 9
 
 
 # --- whole files refused -----------------------------------------------------------------------

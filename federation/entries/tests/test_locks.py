@@ -66,7 +66,7 @@ class TestLockedMonths:
         assert MonthlyEntry.objects.get().value == 5
 
     def test_the_current_month_is_open(self, tree, district_staff, this_month):
-        assert save(tree["hd_1"], 5, *this_month, district_staff) == 1
+        assert save(tree["hd_1"], 5, *this_month, district_staff).count == 1
 
     def test_a_month_still_to_come_is_refused(self, tree, district_staff):
         year, month = months_ago(-1)

@@ -181,8 +181,9 @@ def test_ancestor_rows_are_written_in_one_statement_per_batch(tree, django_asser
         for key in ("hd_1", "hd_2", "ml_1", "edu_1")
         for month in range(1, 13)
     ]
-    # select existing, unit paths, insert entries, insert history, roll-up upsert, savepoints
-    with django_assert_max_num_queries(10):
+    # select existing, unit paths, insert entries, insert history, roll-up upsert, savepoints;
+    # the checks' reads (stored values, indicators, rules, peers) and the findings superseded
+    with django_assert_max_num_queries(15):
         entries_save(rows=rows, user=None)
     city = defaultdict(int)
     for r in Rollup.objects.filter(unit=tree["city"]):

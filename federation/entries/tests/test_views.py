@@ -179,7 +179,7 @@ class TestSaving:
         values = {field(tree["hd_1"], "new_members"): "500"}  # workforce is 120
         response = posted(staff_client, tree["hoai_duc"], year, month, **values)
         assert response.status_code == 400
-        assert "lớn hơn tổng số lao động (120)" in text(response)
+        assert "nhiều hơn tổng số lao động của CĐCS (120)" in text(response)
         assert not MonthlyEntry.objects.exists()
 
         response = posted(

@@ -1,0 +1,24 @@
+"""Goals of open issues whose feature, and so whose bench, does not exist yet.
+
+`make bench` lists them under its table as "no bench yet", so that the table names every goal of
+the open issues. Whoever writes the bench for one moves its goal into the bench's GOALS.
+"""
+
+from harness import Goal
+
+GOALS = (
+    Goal("", "validation rules + outlier checks, district month (500 × 15)", "≤", 0.2, "s",
+         "issue 14"),
+    Goal("", "data-quality page, city of 10,000 CĐCS, six months", "≤", 2, "s", "issue 14"),
+    Goal("", "report task with the Word copy / PDF alone (300 CĐCS)", "≤", 1.15, "×",
+         "issue 15"),
+    Goal("", "forecast back-test: error / straight line's error", "<", 1, "×", "issue 16"),
+    Goal("", "dashboard page with the forecast, root / CĐCS", "≤", 1.5, "×", "issue 16"),
+    Goal("", "roster counts, province of 1,000,000 members", "≤", 100, "ms", "issue 17"),
+    Goal("", "roster counts, root of 11,000,000 members", "≤", 100, "ms", "issue 17"),
+    Goal("", "roster counts, root / CĐCS", "≤", 1.5, "×", "issue 17"),
+    Goal("", "load test, 50 users: requests/s (2 × 41.9)", "≥", 83.8, "req/s", "issue 17"),
+    Goal("", "load test, 50 users: p95 of every kind", "≤", 500, "ms", "issue 17"),
+    Goal("", "load test, 50 users: errors", "=", 0, "", "issue 17"),
+    Goal("", "bulk reports, 700 districts: throughput 2 workers / 1", "≥", 1.8, "×", "issue 17"),
+)  # fmt: skip

@@ -1,0 +1,349 @@
+"""The checks every save applies to the values it writes, whichever door they came by.
+
+- A plausible ceiling per indicator (Indicator.plausible_max): past it a value is refused.
+- The validation rules kept as data (ValidationRule, DHIS2's): an expression over the unit's
+  month, its last month and its registers; an error refuses the value, a warning asks a person
+  to confirm it.
+- Outliers by robust statistics: against the unit's own last months (a modified z-score on the
+  median absolute deviation), or, with too little history, against its peers under the same
+  parent per worker; never for a gap under the indicator's floor (Indicator.outlier_floor), so
+  small counts are left alone.
+
+Each finding says why in Vietnamese. services.entries_save runs them inside its transaction;
+the Excel preview runs them before, to show what the confirmation will accept.
+"""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from ..expressions import Expression, Operand, parse
+from ..formatting import vn_number
+from ..models import (
+    Aggregation,
+    FindingKind,
+    Importance,
+    Indicator,
+    MonthlyEntry,
+    Operator,
+    RuleScope,
+    Unit,
+    ValidationRule,
+)
+from ..months import Month, previous_month
+
+HISTORY_MONTHS = 12
+MIN_HISTORY = 6  # months of the unit's own values before they are its yardstick
+MIN_PEERS = 5
+Z_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+CEILING = "ceiling"  # the kind of a finding past Indicator.plausible_max
+
+Key = tuple[int, int, int, int]  # (unit id, indicator id, year, month)
+
+
+@dataclass(frozen=True)
+class Finding:
+    row: int  # the index of the row it is about
+    importance: str  # an Importance
+    kind: str  # a FindingKind, or CEILING
+    message: str
+    rule: ValidationRule | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.importance == Importance.ERROR
+
+
+@dataclass(frozen=True)
+class Usual:
+    """What a unit (or its peers) usually reports, when a value stands out from it."""
+
+    median: float
+    low: float
+    high: float
+
+
+def unusual(value: float, usual: Sequence[float], floor: float, both_ways: bool) -> Usual | None:
+    """The usual range when `value` is an outlier of `usual`, else None.
+
+    An outlier lies more than Z_LIMIT robust deviations from the median (modified z-score:
+    0,6745 × gap / median absolute deviation) and more than `floor` from it in absolute terms;
+    a series that never varies makes any gap past the floor an outlier. Only above the usual
+    unless `both_ways` (a stock may fall as suspiciously as it rises).
+    """
+    median = statistics.median(usual)
+    gap = value - median
+    if abs(gap) <= floor or (gap < 0 and not both_ways):
+        return None
+    spread = statistics.median(abs(other - median) for other in usual)
+    if spread and 0.6745 * abs(gap) / spread <= Z_LIMIT:
+        return None
+    return Usual(median, min(usual), max(usual))
+
+
+def findings_for(rows: Sequence) -> list[Finding]:
+    """Every finding on the rows (services.EntryRow) that write a value: a constant number of
+    queries whatever their number. Rules and outliers are not looked for on a value refused by
+    its ceiling."""
+    valued = [(index, row) for index, row in enumerate(rows) if row.value is not None]
+    if not valued:
+        return []
+    found = [f for f in (_ceiling(index, row) for index, row in valued) if f]
+    refused = {f.row for f in found}
+    context = _Context(rows, [(i, r) for i, r in valued if i not in refused])
+    found += context.rule_findings()
+    refused |= {f.row for f in found if f.is_error}
+    found += context.outliers(refused)
+    return sorted(found, key=lambda f: f.row)
+
+
+def _ceiling(index: int, row) -> Finding | None:
+    ceiling = row.indicator.plausible_max
+    if ceiling is None or row.value <= ceiling:
+        return None
+    unit = row.indicator.unit_of_measure
+    return Finding(
+        index,
+        Importance.ERROR,
+        CEILING,
+        f"{vn_number(row.value)} {unit} vượt mức tối đa hợp lý của một đơn vị trong một tháng "
+        f"({vn_number(ceiling)} {unit}).",
+    )
+
+
+class _Context:
+    """The values the checks need for the rows' units and months, read once."""
+
+    def __init__(self, rows: Sequence, valued: list[tuple[int, object]]):
+        self.valued = valued
+        self.values = _stored(valued)
+        for row in rows:  # the batch as it will stand once saved
+            key = (row.unit.pk, row.indicator.pk, row.year, row.month)
+            if row.value is None:
+                self.values.pop(key, None)
+            else:
+                self.values[key] = row.value
+        self.indicators = {i.code: i for i in Indicator.objects.all()} if valued else {}
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    def rule_findings(self) -> list[Finding]:
+        rules = [(rule, parse(rule.left), parse(rule.right)) for rule in _active_rules()]
+        by_month: dict[tuple[Unit, int, int], dict[str, int]] = defaultdict(dict)
+        for index, row in self.valued:
+            by_month[(row.unit, row.year, row.month)].setdefault(row.indicator.code, index)
+        found = []
+        for (unit, year, month), rows in by_month.items():
+            for rule, left, right in rules:
+                finding = self._rule(rule, left, right, unit, (year, month), rows)
+                if finding:
+                    found.append(finding)
+        return found
+
+    def _rule(self, rule, left: Expression, right: Expression, unit: Unit, when: Month, rows):
+        if not _applies(rule, unit):
+            return None
+        names = [o.name for o in left.operands + right.operands if not o.previous]
+        subject = next((rows[name] for name in names if name in rows), None)
+        if subject is None:  # the batch writes none of the rule's values for this month
+            return None
+        lookup = self._lookup(unit, when)
+        left_value, right_value = left.value(lookup), right.value(lookup)
+        if left_value is None or right_value is None or _holds(rule, left_value, right_value):
+            return None
+        message = rule.message.format(left=vn_number(left_value), right=vn_number(right_value))
+        return Finding(subject, rule.importance, FindingKind.RULE, message, rule)
+
+    def _lookup(self, unit: Unit, when: Month):
+        def value(operand: Operand) -> int | None:
+            if operand.is_register:
+                return getattr(unit, operand.name.replace("workforce", "workforce_total", 1))
+            indicator = self.indicators.get(operand.name)
+            if indicator is None:
+                return None
+            year, month = previous_month(*when) if operand.previous else when
+            return self.values.get((unit.pk, indicator.pk, year, month))
+
+        return value
+
+    # --- outliers ------------------------------------------------------------------------------
+
+    def outliers(self, refused: set[int]) -> list[Finding]:
+        found, lacking = [], []
+        for index, row in self.valued:
+            if index in refused:
+                continue
+            history = self._history(row)
+            if len(history) >= MIN_HISTORY:
+                finding = _against_history(index, row, history)
+                if finding:
+                    found.append(finding)
+            elif row.unit.workforce_total:
+                lacking.append((index, row))
+        return found + _against_peers(lacking)
+
+    def _history(self, row) -> list[int]:
+        when, history = (row.year, row.month), []
+        for _ in range(HISTORY_MONTHS):
+            when = previous_month(*when)
+            value = self.values.get((row.unit.pk, row.indicator.pk, *when))
+            if value is not None:
+                history.append(value)
+        return history
+
+
+def _active_rules() -> list[ValidationRule]:
+    return list(ValidationRule.objects.filter(is_active=True))
+
+
+def _applies(rule: ValidationRule, unit: Unit) -> bool:
+    if rule.applies_to == RuleScope.GRASSROOTS:
+        return unit.is_grassroots
+    if rule.applies_to == RuleScope.FEDERATIONS:
+        return not unit.is_grassroots
+    return True
+
+
+def _holds(rule: ValidationRule, left: int, right: int) -> bool:
+    slack = rule.tolerance
+    return {
+        Operator.LE: left <= right + slack,
+        Operator.LT: left < right + slack,
+        Operator.EQ: abs(left - right) <= slack,
+        Operator.GE: left >= right - slack,
+        Operator.GT: left > right - slack,
+    }[rule.operator]
+
+
+def _stored(valued: list[tuple[int, object]]) -> dict[Key, int]:
+    """The units' own values from a year before their earliest month to their latest: one
+    query (history for the outliers, last month for the rules)."""
+    if not valued:
+        return {}
+    first = min((row.year, row.month) for _, row in valued)
+    (start_year, start_month), last = (
+        (first[0] - 1, first[1]),
+        max((row.year, row.month) for _, row in valued),
+    )
+    span = (
+        Q(year=start_year, month__gte=start_month)
+        | Q(year__gt=start_year, year__lt=last[0])
+        | Q(year=last[0], month__lte=last[1])
+    )
+    rows = MonthlyEntry.objects.filter(span, unit__in={row.unit.pk for _, row in valued})
+    return {
+        (u, i, y, m): v
+        for u, i, y, m, v in rows.values_list("unit_id", "indicator_id", "year", "month", "value")
+    }
+
+
+def _against_history(index: int, row, history: list[int]) -> Finding | None:
+    indicator = row.indicator
+    stock = indicator.aggregation == Aggregation.LAST
+    found = unusual(row.value, history, indicator.outlier_floor, both_ways=stock)
+    if found is None:
+        return None
+    unit, usual = indicator.unit_of_measure, f"{_n(found.low)}–{_n(found.high)}"
+    if stock or row.value < found.median:
+        message = (
+            f"{vn_number(row.value)} {unit} khác xa mức thường của đơn vị "
+            f"(12 tháng trước: {usual} {unit})."
+        )
+    else:
+        times = _times(row.value, found.median)
+        message = (
+            f"{vn_number(row.value)} {unit} cao gấp {times} lần mức thường của đơn vị "
+            f"(thường {usual} {unit}/tháng)."
+        )
+    return Finding(index, Importance.WARNING, FindingKind.OUTLIER, message)
+
+
+def _against_peers(rows: list[tuple[int, object]]) -> list[Finding]:
+    """Per worker against the other units under the same parent, for units with little
+    history of their own: one query for all of them."""
+    if not rows:
+        return []
+    rates = _peer_rates(row for _, row in rows)
+    found = []
+    for index, row in rows:
+        peers = [r for unit_id, r in rates.get(_peer_key(row), []) if unit_id != row.unit.pk]
+        if len(peers) < MIN_PEERS:
+            continue
+        workforce = row.unit.workforce_total
+        floor = row.indicator.outlier_floor / workforce
+        found_usual = unusual(row.value / workforce, peers, floor, both_ways=False)
+        if found_usual:
+            found.append(_peer_finding(index, row, found_usual, peers))
+    return found
+
+
+def _peer_key(row) -> tuple[str, int, int, int]:
+    parent_path = row.unit.path[: -row.unit.steplen]
+    return (parent_path, row.indicator.pk, row.year, row.month)
+
+
+def _peer_rates(rows: Iterable) -> dict[tuple, list[tuple[int, float]]]:
+    rows = list(rows)
+    wanted = {_peer_key(row) for row in rows}
+    parents = {parent for parent, *_ in wanted}
+    entries = (
+        MonthlyEntry.objects.filter(
+            unit__depth__in={row.unit.depth for row in rows},
+            unit__workforce_total__gt=0,
+            indicator__in={row.indicator.pk for row in rows},
+            year__in={row.year for row in rows},
+            month__in={row.month for row in rows},
+        )
+        .filter(_under_any(parents))
+        .values_list(
+            "unit_id",
+            "unit__path",
+            "unit__workforce_total",
+            "indicator_id",
+            "year",
+            "month",
+            "value",
+        )
+    )
+    rates: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+    steplen = Unit.steplen
+    for unit_id, path, workforce, indicator_id, year, month, value in entries:
+        key = (path[:-steplen], indicator_id, year, month)
+        if key in wanted:
+            rates[key].append((unit_id, value / workforce))
+    return rates
+
+
+def _under_any(paths: set[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(unit__path__startswith=path)
+    return condition
+
+
+def _peer_finding(index: int, row, usual: Usual, peers: list[float]) -> Finding:
+    quartiles = statistics.quantiles([rate * 100 for rate in peers], n=4)
+    low, high = quartiles[0], quartiles[2]
+    unit = row.indicator.unit_of_measure
+    rate = row.value * 100 / row.unit.workforce_total
+    message = (
+        f"{vn_number(row.value)} {unit} là {_n(rate)} trên 100 lao động, cao gấp "
+        f"{_times(rate, usual.median * 100)} lần các đơn vị cùng cấp "
+        f"(thường {_n(low)}–{_n(high)} trên 100 lao động)."
+    )
+    return Finding(index, Importance.WARNING, FindingKind.PEERS, message)
+
+
+def _n(number: float) -> str:
+    """A figure the way a person says it: whole where it is, else one decimal."""
+    rounded = round(Decimal(str(number)), 1)
+    return vn_number(int(rounded) if rounded == int(rounded) else rounded)
+
+
+def _times(value: float, usual: float) -> str:
+    ratio = value / max(usual, 1)
+    return vn_number(round(ratio)) if ratio >= 10 else _n(ratio)
