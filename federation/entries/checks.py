@@ -71,13 +71,16 @@ def unusual(value: float, usual: Sequence[float], floor: float, both_ways: bool)
     """The usual range when `value` is an outlier of `usual`, else None.
 
     An outlier lies more than Z_LIMIT robust deviations from the median (modified z-score:
-    0,6745 × gap / median absolute deviation) and more than `floor` from it in absolute terms;
-    a series that never varies makes any gap past the floor an outlier. Only above the usual
-    unless `both_ways` (a stock may fall as suspiciously as it rises).
+    0,6745 × gap / median absolute deviation), more than `floor` from it in absolute terms, and
+    outside what the series already holds; a series that never varies makes any gap past the
+    floor an outlier. Only above the usual unless `both_ways` (a stock may fall as suspiciously
+    as it rises).
     """
     median = statistics.median(usual)
     gap = value - median
     if abs(gap) <= floor or (gap < 0 and not both_ways):
+        return None
+    if min(usual) <= value <= max(usual):  # reported before: not unusual for this unit
         return None
     spread = statistics.median(abs(other - median) for other in usual)
     if spread and 0.6745 * abs(gap) / spread <= Z_LIMIT:
@@ -177,23 +180,26 @@ class _Context:
         for index, row in self.valued:
             if index in refused:
                 continue
-            history = self._history(row)
-            if len(history) >= MIN_HISTORY:
-                finding = _against_history(index, row, history)
-                if finding:
-                    found.append(finding)
-            elif row.unit.workforce_total:
-                lacking.append((index, row))
+            months = self._months_before(row)
+            if row.indicator.aggregation == Aggregation.LAST:
+                finding = _against_its_changes(index, row, months)
+            elif len(reported := [v for v in months if v is not None]) >= MIN_HISTORY:
+                finding = _against_history(index, row, reported)
+            else:
+                finding = None
+                if row.unit.workforce_total:
+                    lacking.append((index, row))
+            if finding:
+                found.append(finding)
         return found + _against_peers(lacking)
 
-    def _history(self, row) -> list[int]:
-        when, history = (row.year, row.month), []
+    def _months_before(self, row) -> list[int | None]:
+        """The unit's own values of the HISTORY_MONTHS before the row's, the latest first."""
+        when, months = (row.year, row.month), []
         for _ in range(HISTORY_MONTHS):
             when = previous_month(*when)
-            value = self.values.get((row.unit.pk, row.indicator.pk, *when))
-            if value is not None:
-                history.append(value)
-        return history
+            months.append(self.values.get((row.unit.pk, row.indicator.pk, *when)))
+        return months
 
 
 def _active_rules() -> list[ValidationRule]:
@@ -242,23 +248,39 @@ def _stored(valued: list[tuple[int, object]]) -> dict[Key, int]:
 
 
 def _against_history(index: int, row, history: list[int]) -> Finding | None:
+    """A flow against its own last months: only a value above the usual is suspect."""
     indicator = row.indicator
-    stock = indicator.aggregation == Aggregation.LAST
-    found = unusual(row.value, history, indicator.outlier_floor, both_ways=stock)
+    found = unusual(row.value, history, indicator.outlier_floor, both_ways=False)
     if found is None:
         return None
     unit, usual = indicator.unit_of_measure, f"{_n(found.low)}–{_n(found.high)}"
-    if stock or row.value < found.median:
-        message = (
-            f"{vn_number(row.value)} {unit} khác xa mức thường của đơn vị "
-            f"(12 tháng trước: {usual} {unit})."
-        )
-    else:
-        times = _times(row.value, found.median)
-        message = (
-            f"{vn_number(row.value)} {unit} cao gấp {times} lần mức thường của đơn vị "
-            f"(thường {usual} {unit}/tháng)."
-        )
+    message = (
+        f"{vn_number(row.value)} {unit} cao gấp {_times(row.value, found.median)} lần mức "
+        f"thường của đơn vị (thường {usual} {unit}/tháng)."
+    )
+    return Finding(index, Importance.WARNING, FindingKind.OUTLIER, message)
+
+
+def _against_its_changes(index: int, row, months: list[int | None]) -> Finding | None:
+    """A stock (the members' total) grows or falls month by month: its change from last month
+    is held to its usual changes, not its level to its past levels."""
+    changes = [
+        later - earlier
+        for later, earlier in zip(months, months[1:], strict=False)
+        if later is not None and earlier is not None
+    ]
+    if months[0] is None or len(changes) < MIN_HISTORY - 1:
+        return None
+    change = row.value - months[0]
+    found = unusual(change, changes, row.indicator.outlier_floor, both_ways=True)
+    if found is None:
+        return None
+    unit = row.indicator.unit_of_measure
+    moved = f"tăng {vn_number(change)}" if change >= 0 else f"giảm {vn_number(-change)}"
+    message = (
+        f"{vn_number(row.value)} {unit}: {moved} so với tháng trước, khác xa mức thay đổi "
+        f"thường của đơn vị (từ {_signed(found.low)} đến {_signed(found.high)} {unit}/tháng)."
+    )
     return Finding(index, Importance.WARNING, FindingKind.OUTLIER, message)
 
 
@@ -342,6 +364,10 @@ def _n(number: float) -> str:
     """A figure the way a person says it: whole where it is, else one decimal."""
     rounded = round(Decimal(str(number)), 1)
     return vn_number(int(rounded) if rounded == int(rounded) else rounded)
+
+
+def _signed(number: float) -> str:
+    return f"+{_n(number)}" if number > 0 else _n(number)
 
 
 def _times(value: float, usual: float) -> str:

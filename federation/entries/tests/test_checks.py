@@ -149,3 +149,23 @@ def test_a_rule_whose_expression_cannot_be_read_is_refused_in_the_admin_form(db)
     with pytest.raises(ValidationError) as refused:
         rule.full_clean()
     assert "left" in refused.value.message_dict
+
+
+def test_a_stock_is_held_to_its_usual_monthly_changes_not_its_past_levels(tree, this_month):
+    year, month = this_month
+    total = indicator("total_members")
+    growing = [100 + 5 * n for n in range(12)]  # oldest first: 100 … 155
+    history = [
+        EntryRow(tree["hd_1"], total, *when, value)
+        for when, value in zip(months_before(year, month, 12), reversed(growing), strict=True)
+    ]
+    entries_save(rows=history, user=None)
+
+    steady = findings_for([EntryRow(tree["hd_1"], total, year, month, 160)])
+    [jump] = findings_for([EntryRow(tree["hd_1"], total, year, month, 400)])
+
+    assert steady == []
+    assert jump.message == (
+        "400 người: tăng 245 so với tháng trước, khác xa mức thay đổi thường của đơn vị "
+        "(từ +5 đến +5 người/tháng)."
+    )
