@@ -13,6 +13,8 @@ Each finding says why in Vietnamese. services.entries_save runs them inside its 
 the Excel preview runs them before, to show what the confirmation will accept.
 """
 
+import functools
+import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -118,12 +120,29 @@ def _ceiling(index: int, row) -> Finding | None:
     )
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A rule with its sides read, and the indicators of its month a finding may be about."""
+
+    rule: ValidationRule
+    left: Expression
+    right: Expression
+    subjects: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: ValidationRule) -> "_Parsed":
+        left, right = parse(rule.left), parse(rule.right)
+        operands = left.operands + right.operands
+        return cls(rule, left, right, tuple(o.name for o in operands if not o.previous))
+
+
 class _Context:
     """The values the checks need for the rows' units and months, read once."""
 
     def __init__(self, rows: Sequence, valued: list[tuple[int, object]]):
         self.valued = valued
-        self.values = _stored(valued)
+        self.watched = [(index, row) for index, row in valued if _may_stand_out(row)]
+        self.values = _stored(valued, [row for _, row in self.watched])
         for row in rows:  # the batch as it will stand once saved
             key = (row.unit.pk, row.indicator.pk, row.year, row.month)
             if row.value is None:
@@ -135,30 +154,28 @@ class _Context:
     # --- rules ---------------------------------------------------------------------------------
 
     def rule_findings(self) -> list[Finding]:
-        rules = [(rule, parse(rule.left), parse(rule.right)) for rule in _active_rules()]
+        rules = [_Parsed.of(rule) for rule in _active_rules()]
         by_month: dict[tuple[Unit, int, int], dict[str, int]] = defaultdict(dict)
         for index, row in self.valued:
             by_month[(row.unit, row.year, row.month)].setdefault(row.indicator.code, index)
         found = []
         for (unit, year, month), rows in by_month.items():
-            for rule, left, right in rules:
-                finding = self._rule(rule, left, right, unit, (year, month), rows)
+            for rule in rules:
+                finding = self._rule(rule, unit, (year, month), rows)
                 if finding:
                     found.append(finding)
         return found
 
-    def _rule(self, rule, left: Expression, right: Expression, unit: Unit, when: Month, rows):
-        if not _applies(rule, unit):
-            return None
-        names = [o.name for o in left.operands + right.operands if not o.previous]
-        subject = next((rows[name] for name in names if name in rows), None)
-        if subject is None:  # the batch writes none of the rule's values for this month
+    def _rule(self, parsed: _Parsed, unit: Unit, when: Month, rows: dict[str, int]):
+        rule = parsed.rule
+        subject = next((rows[name] for name in parsed.subjects if name in rows), None)
+        if subject is None or not _applies(rule, unit):  # none of its values, or not this unit
             return None
         lookup = self._lookup(unit, when)
-        left_value, right_value = left.value(lookup), right.value(lookup)
-        if left_value is None or right_value is None or _holds(rule, left_value, right_value):
+        left, right = parsed.left.value(lookup), parsed.right.value(lookup)
+        if left is None or right is None or _holds(rule, left, right):
             return None
-        message = rule.message.format(left=vn_number(left_value), right=vn_number(right_value))
+        message = rule.message.format(left=vn_number(left), right=vn_number(right))
         return Finding(subject, rule.importance, FindingKind.RULE, message, rule)
 
     def _lookup(self, unit: Unit, when: Month):
@@ -177,7 +194,7 @@ class _Context:
 
     def outliers(self, refused: set[int]) -> list[Finding]:
         found, lacking = [], []
-        for index, row in self.valued:
+        for index, row in self.watched:
             if index in refused:
                 continue
             months = self._months_before(row)
@@ -195,11 +212,18 @@ class _Context:
 
     def _months_before(self, row) -> list[int | None]:
         """The unit's own values of the HISTORY_MONTHS before the row's, the latest first."""
-        when, months = (row.year, row.month), []
-        for _ in range(HISTORY_MONTHS):
-            when = previous_month(*when)
-            months.append(self.values.get((row.unit.pk, row.indicator.pk, *when)))
-        return months
+        unit, indicator, values = row.unit.pk, row.indicator.pk, self.values
+        return [values.get((unit, indicator, *when)) for when in _months_back(row.year, row.month)]
+
+
+@functools.cache
+def _months_back(year: int, month: int) -> tuple[Month, ...]:
+    """The HISTORY_MONTHS months before the month, the latest first."""
+    months, when = [], (year, month)
+    for _ in range(HISTORY_MONTHS):
+        when = previous_month(*when)
+        months.append(when)
+    return tuple(months)
 
 
 def _active_rules() -> list[ValidationRule]:
@@ -225,26 +249,56 @@ def _holds(rule: ValidationRule, left: int, right: int) -> bool:
     }[rule.operator]
 
 
-def _stored(valued: list[tuple[int, object]]) -> dict[Key, int]:
-    """The units' own values from a year before their earliest month to their latest: one
-    query (history for the outliers, last month for the rules)."""
+def _may_stand_out(row) -> bool:
+    """Whether an outlier check could flag the row's value. A flow is flagged only above its
+    usual by more than its indicator's floor, and its usual is never below nought: a value
+    within the floor never is (most of a CĐCS's monthly counts), and needs no history."""
+    return row.indicator.aggregation == Aggregation.LAST or row.value > row.indicator.outlier_floor
+
+
+def _stored(valued: list[tuple[int, object]], watched: list) -> dict[Key, int]:
+    """The stored values the checks read, in one query: of the units' every indicator from the
+    month before their earliest month to their latest (for the rules), and of the `watched`
+    rows' units and indicators from a year before (the history of the outliers)."""
     if not valued:
         return {}
+    units = {row.unit.pk for _, row in valued}
+    last = max((row.year, row.month) for _, row in valued)
     first = min((row.year, row.month) for _, row in valued)
-    (start_year, start_month), last = (
-        (first[0] - 1, first[1]),
-        max((row.year, row.month) for _, row in valued),
-    )
-    span = (
-        Q(year=start_year, month__gte=start_month)
-        | Q(year__gt=start_year, year__lt=last[0])
-        | Q(year=last[0], month__lte=last[1])
-    )
-    rows = MonthlyEntry.objects.filter(span, unit__in={row.unit.pk for _, row in valued})
+    span = _between(previous_month(*first), last)
+    if watched:
+        first = min((row.year, row.month) for row in watched)
+        span |= _between((first[0] - 1, first[1]), last) & _pairs(watched, units)
+    rows = MonthlyEntry.objects.filter(span, unit__in=units)
     return {
         (u, i, y, m): v
         for u, i, y, m, v in rows.values_list("unit_id", "indicator_id", "year", "month", "value")
     }
+
+
+def _pairs(rows: list, units: set[int]) -> Q:
+    """The rows' indicators, each for the units of its rows: no unit list for an indicator
+    watched in all `units` (a stock always is), so that the query stays short."""
+    units_of = defaultdict(set)
+    for row in rows:
+        units_of[row.indicator.pk].add(row.unit.pk)
+    everywhere = [i for i, some in units_of.items() if some == units]
+    return functools.reduce(
+        operator.or_,
+        (Q(indicator=i, unit__in=some) for i, some in units_of.items() if some != units),
+        Q(indicator__in=everywhere),
+    )
+
+
+def _between(first: Month, last: Month) -> Q:
+    """The months from `first` to `last`, both included."""
+    if first[0] == last[0]:
+        return Q(year=first[0], month__gte=first[1], month__lte=last[1])
+    return (
+        Q(year=first[0], month__gte=first[1])
+        | Q(year__gt=first[0], year__lt=last[0])
+        | Q(year=last[0], month__lte=last[1])
+    )
 
 
 def _against_history(index: int, row, history: list[int]) -> Finding | None:

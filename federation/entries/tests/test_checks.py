@@ -169,3 +169,47 @@ def test_a_stock_is_held_to_its_usual_monthly_changes_not_its_past_levels(tree, 
         "400 người: tăng 245 so với tháng trước, khác xa mức thay đổi thường của đơn vị "
         "(từ +5 đến +5 người/tháng)."
     )
+
+
+@pytest.mark.parametrize("when", [(2026, 3), (2026, 1)], ids=["same year", "across the new year"])
+def test_a_rule_reads_last_months_stored_value_of_a_small_count(tree, when):
+    # a rule an administrator adds on a flow whose values stay under its outlier floor
+    ValidationRule.objects.create(
+        code="admissions-steady", name="Kết nạp không tăng vọt", left="new_members",
+        operator="<=", right="new_members[-1] + 10", importance="warning", applies_to="all",
+        message="Kết nạp {left}, tháng trước cộng 10 là {right}.",
+    )  # fmt: skip
+    members = indicator("new_members")
+    for year, month, value in [(when[0] - 1, when[1], 9), (*previous_month(*when), 2)]:
+        MonthlyEntry.objects.create(unit=tree["hd_1"], indicator=members, year=year, month=month,
+                                    value=value)  # fmt: skip
+
+    steady = findings_for([EntryRow(tree["hd_1"], members, *when, 12)])
+    [leap] = findings_for([EntryRow(tree["hd_1"], members, *when, 15)])
+
+    assert steady == []
+    assert leap.message == "Kết nạp 15, tháng trước cộng 10 là 12."
+
+
+def test_in_a_batch_a_large_value_is_held_to_its_own_history_beside_small_ones(tree, this_month):
+    year, month = this_month
+    members = indicator("new_members")
+    usual = [0, 1, 3, 2, 0, 1, 2, 3, 1, 0, 2, 1]
+    entries_save(
+        rows=[
+            EntryRow(unit, members, *when, value)
+            for unit in (tree["hd_1"], tree["hd_2"])
+            for when, value in zip(months_before(year, month, 12), usual, strict=True)
+        ],
+        user=None,
+    )
+
+    [finding] = findings_for(
+        [
+            EntryRow(tree["hd_1"], members, year, month, 40),
+            EntryRow(tree["hd_2"], members, year, month, 2),
+        ]
+    )
+
+    assert (finding.row, finding.kind) == (0, FindingKind.OUTLIER)
+    assert "thường 0–3 người/tháng" in finding.message

@@ -413,8 +413,11 @@ def test_unusual_values_are_warnings_on_their_cells(tree, district_staff, this_m
 def test_checking_a_file_takes_the_same_queries_whatever_its_size(tree, district_staff, this_month):
     for n in range(30):
         GrassrootsFactory(parent=tree["hoai_duc"], code=f"HDX{n:02d}")
-    small = xlsx(["HD01", "", *this_month, 1, 2, 3])
-    large = xlsx(*[[f"HDX{n:02d}", "", *this_month, n, 2 * n, 3 * n] for n in range(30)])
+    # values past the outlier floors, so that the checks look at history and peers for both
+    small = xlsx(["HD01", "", *this_month, 40, 80, 120])
+    large = xlsx(
+        *[[f"HDX{n:02d}", "", *this_month, n + 40, 2 * n + 80, 3 * n + 120] for n in range(30)]
+    )
 
     def queries(data):
         user = UserFactory(role_on=tree["hoai_duc"])
