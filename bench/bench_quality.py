@@ -6,7 +6,8 @@ Creates the throwaway PostgreSQL database `bench_quality` (dropped again at the 
 failure or when killed) and builds a city of `districts` × `unions` CĐCS (10,000 by default).
 
 - The checks on a district month: the first district and its CĐCS are given a year of history
-  (every active indicator, members growing month by month as the rules expect), then the same
+  (every active indicator, members growing month by month as the rules expect) and a member
+  roster each (85 members a CĐCS on average, as in the country), then the same
   month is saved again and again through services.entries_save with new values, alternately
   with the checks (rules, ceilings, outliers against the unit's own months) and with them
   switched off. The figure is the median of the pairs' differences: what the checks add to a
@@ -28,6 +29,7 @@ import statistics
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 
 import harness
 from harness import Figures, Goal
@@ -104,7 +106,8 @@ class Months:
     def __init__(self, units, indicators):
         self.units = units
         self.indicators = indicators
-        self.members = {unit.pk: random.randint(150, 900) for unit in units}
+        self.members = {unit.pk: random.randint(20, 150) for unit in units}
+        self.admitted: dict[int, int] = {}  # a CĐCS's admissions fixed by its roster
 
     def month(self, year: int, month: int, *, carry: bool = True):
         """The rows (services.EntryRow) of every unit for the month; with `carry`, the month's
@@ -116,6 +119,8 @@ class Months:
             values = {i.code: random.randint(*FLOWS.get(i.code, (0, 5))) for i in self.indicators}
             before = self.members[unit.pk]
             values["members_left"] = min(values["members_left"], before)
+            if unit.pk in self.admitted:  # the roster says who came and no one left
+                values["new_members"], values["members_left"] = self.admitted[unit.pk], 0
             values["total_members"] = before + values["new_members"] - values["members_left"]
             counts = {**values, "workforce": unit.workforce_total or 0, "members": before}
             for code, (per, low, high) in PER.items():
@@ -141,6 +146,26 @@ def give_history(units, indicators) -> Months:
     return months
 
 
+def give_rosters(months: Months) -> int:
+    """Each CĐCS a roster that agrees with its figures: its members at the end of the history,
+    joined long ago, and a few admitted in the month saved (the members-on-roster rule reads
+    it: one query of every roster of the district)."""
+    from membership.models import Gender, Member
+
+    first_day = date(*SAVED, 1)
+    members = []
+    for unit in months.units[1:]:
+        admitted = months.admitted[unit.pk] = random.randint(0, 6)
+        joined = [date(2015, 3, 1)] * months.members[unit.pk] + [first_day] * admitted
+        members += [
+            Member(union=unit, full_name=f"Đoàn viên {n}", search_name=f"doan vien {n}",
+                   gender=Gender.FEMALE if n % 2 else Gender.MALE, joined_on=day)
+            for n, day in enumerate(joined)
+        ]  # fmt: skip
+    Member.objects.bulk_create(members, batch_size=5000)
+    return len(members)
+
+
 @contextmanager
 def checks_off():
     """entries_save as it was before issue 14: no finding on any row."""
@@ -161,7 +186,9 @@ def bench_checks(units, indicators, repeat: int) -> dict[str, list[float]]:
     from federation.models import Door
 
     months = give_history(units, indicators)
+    rostered = give_rosters(months)
     harness.refresh_statistics()
+    print(f"(a year of history, and {rostered:,} members on the district's rosters)")
     save = {"door": Door.SYSTEM, "user": None, "warnings_confirmed": True}
     with checks_off():
         entries_save(rows=months.month(*SAVED, carry=False), **save)

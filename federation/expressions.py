@@ -5,15 +5,22 @@
 
 A term is a whole number, an operand, or a whole number times an operand. An operand is an
 indicator's code (the unit's own value this month), the same with `[-1]` (last month's), or a
-register of the unit: `workforce` and `workforce_female` (its workforce). Nothing is evaluated
-by Python's own parser: rules are data an administrator types.
+register of the unit (REGISTERS): its workforce, and what the member roster of a CĐCS that
+keeps one says of the month. Nothing is evaluated by Python's own parser: rules are data an
+administrator types.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-REGISTERS = ("workforce", "workforce_female")
+REGISTERS = {
+    "workforce": "tổng số lao động",
+    "workforce_female": "lao động nữ",
+    "roster_members": "đoàn viên trong danh sách cuối tháng",
+    "roster_admitted": "đoàn viên vào danh sách trong tháng",
+    "roster_left": "đoàn viên ra khỏi danh sách trong tháng",
+}
 _TOKEN = re.compile(r"\s*(?:(\d+)|([a-z][a-z0-9_]*)(\[-1\])?|([+\-*]))")
 
 

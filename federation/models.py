@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from .expressions import ExpressionError, parse
+from .expressions import REGISTERS, ExpressionError, parse
 
 # The years any figure, target or report may be about; every door checks against these.
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -601,6 +601,14 @@ class Operator(models.TextChoices):
     GT = ">", ">"
 
 
+EXPRESSION_HELP = (
+    "Tổng các số hạng nối bằng + hoặc -: một số, mã chỉ tiêu (số của tháng), mã[-1] (số tháng "
+    "trước), hay số * mã; sổ của đơn vị: "
+    + "; ".join(f"{name} ({meaning})" for name, meaning in REGISTERS.items())
+    + "."
+)
+
+
 class ValidationRule(models.Model):
     """A check over one unit's month, kept as data (DHIS2's validation rules): `left operator
     right`, each side an expression of federation.expressions. Every save applies the active
@@ -609,9 +617,9 @@ class ValidationRule(models.Model):
 
     code = models.SlugField("mã quy tắc", max_length=64, unique=True)
     name = models.CharField("tên quy tắc", max_length=255)
-    left = models.CharField("vế trái", max_length=255)
+    left = models.CharField("vế trái", max_length=255, help_text=EXPRESSION_HELP)
     operator = models.CharField("phép so sánh", max_length=2, choices=Operator.choices)
-    right = models.CharField("vế phải", max_length=255)
+    right = models.CharField("vế phải", max_length=255, help_text=EXPRESSION_HELP)
     tolerance = models.PositiveIntegerField("sai số cho phép", default=0)
     importance = models.CharField("mức độ", max_length=8, choices=Importance.choices)
     applies_to = models.CharField(
@@ -635,12 +643,19 @@ class ValidationRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {}
+        errors, codes = {}, set(Indicator.objects.values_list("code", flat=True))
         for side in ("left", "right"):
             try:
-                parse(getattr(self, side))
+                expression = parse(getattr(self, side))
             except ExpressionError as error:
                 errors[side] = str(error)
+                continue
+            operands = expression.operands
+            if unknown := [o.name for o in operands if not o.is_register and o.name not in codes]:
+                errors[side] = (
+                    f"Không có chỉ tiêu hay sổ nào mã “{unknown[0]}”: dùng mã của một chỉ tiêu "
+                    "hoặc một sổ kể ở dưới."
+                )
         if errors:
             raise ValidationError(errors)
 

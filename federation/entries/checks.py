@@ -37,6 +37,7 @@ from ..models import (
     ValidationRule,
 )
 from ..months import Month, previous_month
+from .selectors import registry_suggestions
 
 HISTORY_MONTHS = 12
 MIN_HISTORY = 6  # months of the unit's own values before they are its yardstick
@@ -45,6 +46,12 @@ Z_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 CEILING = "ceiling"  # the kind of a finding past Indicator.plausible_max
 
 Key = tuple[int, int, int, int]  # (unit id, indicator id, year, month)
+# The roster's registers of the rules' language, each by the figure the roster suggests for it.
+ROSTER = {
+    "roster_members": "total_members",
+    "roster_admitted": "new_members",
+    "roster_left": "members_left",
+}
 
 
 @dataclass(frozen=True)
@@ -94,12 +101,12 @@ def findings_for(rows: Sequence) -> list[Finding]:
     """Every finding on the rows (services.EntryRow) that write a value: a constant number of
     queries whatever their number. Rules and outliers are not looked for on a value refused by
     its ceiling."""
-    valued = [(index, row) for index, row in enumerate(rows) if row.value is not None]
-    if not valued:
-        return []
-    found = [f for f in (_ceiling(index, row) for index, row in valued) if f]
+    found = [f for i, row in enumerate(rows) if row.value is not None and (f := _ceiling(i, row))]
     refused = {f.row for f in found}
-    context = _Context(rows, [(i, r) for i, r in valued if i not in refused])
+    valued = [(i, row) for i, row in enumerate(rows) if row.value is not None and i not in refused]
+    if not valued:
+        return found
+    context = _Context(rows, valued)
     found += context.rule_findings()
     refused |= {f.row for f in found if f.is_error}
     found += context.outliers(refused)
@@ -127,13 +134,14 @@ class _Parsed:
     rule: ValidationRule
     left: Expression
     right: Expression
+    operands: tuple[Operand, ...]
     subjects: tuple[str, ...]
 
     @classmethod
     def of(cls, rule: ValidationRule) -> "_Parsed":
         left, right = parse(rule.left), parse(rule.right)
-        operands = left.operands + right.operands
-        return cls(rule, left, right, tuple(o.name for o in operands if not o.previous))
+        operands = tuple(left.operands + right.operands)
+        return cls(rule, left, right, operands, tuple(o.name for o in operands if not o.previous))
 
 
 class _Context:
@@ -141,27 +149,40 @@ class _Context:
 
     def __init__(self, rows: Sequence, valued: list[tuple[int, object]]):
         self.valued = valued
+        self.indicators = {i.code: i for i in Indicator.objects.all()}
+        self.rules = [_Parsed.of(rule) for rule in _active_rules()]
         self.watched = [(index, row) for index, row in valued if _may_stand_out(row)]
-        self.values = _stored(valued, [row for _, row in self.watched])
+        read = (self._read_by_rules(previous=False), self._read_by_rules(previous=True))
+        self.values = _stored(valued, read, [row for _, row in self.watched])
         for row in rows:  # the batch as it will stand once saved
-            key = (row.unit.pk, row.indicator.pk, row.year, row.month)
             if row.value is None:
-                self.values.pop(key, None)
+                self.values.pop(row.key, None)
             else:
-                self.values[key] = row.value
-        self.indicators = {i.code: i for i in Indicator.objects.all()} if valued else {}
+                self.values[row.key] = row.value
+        self.rostered: dict[Month, dict[int, dict[str, int]]] = {}
+
+    def _read_by_rules(self, *, previous: bool) -> set[int]:
+        """The indicators the active rules read, of the rows' month or of the month before."""
+        return {
+            self.indicators[o.name].pk
+            for rule in self.rules
+            for o in rule.operands
+            if o.previous == previous and o.name in self.indicators
+        }
 
     # --- rules ---------------------------------------------------------------------------------
 
     def rule_findings(self) -> list[Finding]:
-        rules = [_Parsed.of(rule) for rule in _active_rules()]
-        by_month: dict[tuple[Unit, int, int], dict[str, int]] = defaultdict(dict)
+        rules = self.rules
+        units, by_month = {}, defaultdict(dict)  # the rows' indexes by unit id, month, code
         for index, row in self.valued:
-            by_month[(row.unit, row.year, row.month)].setdefault(row.indicator.code, index)
+            unit_id, _, year, month = row.key
+            units[unit_id] = row.unit
+            by_month[(unit_id, year, month)].setdefault(row.indicator.code, index)
         found = []
         for (unit, year, month), rows in by_month.items():
             for rule in rules:
-                finding = self._rule(rule, unit, (year, month), rows)
+                finding = self._rule(rule, units[unit], (year, month), rows)
                 if finding:
                     found.append(finding)
         return found
@@ -180,6 +201,8 @@ class _Context:
 
     def _lookup(self, unit: Unit, when: Month):
         def value(operand: Operand) -> int | None:
+            if operand.name in ROSTER:
+                return self._roster(when).get(unit.pk, {}).get(ROSTER[operand.name])
             if operand.is_register:
                 return getattr(unit, operand.name.replace("workforce", "workforce_total", 1))
             indicator = self.indicators.get(operand.name)
@@ -189,6 +212,18 @@ class _Context:
             return self.values.get((unit.pk, indicator.pk, year, month))
 
         return value
+
+    def _roster(self, when: Month) -> dict[int, dict[str, int]]:
+        """What the member rosters say of the batch's CĐCS in the month, read on the first rule
+        that asks (one query a month); a unit that keeps no roster is absent."""
+        if when not in self.rostered:
+            unions = {
+                row.unit.pk: row.unit
+                for _, row in self.valued
+                if (row.year, row.month) == when and row.unit.is_grassroots
+            }
+            self.rostered[when] = registry_suggestions(list(unions.values()), *when)
+        return self.rostered[when]
 
     # --- outliers ------------------------------------------------------------------------------
 
@@ -212,8 +247,9 @@ class _Context:
 
     def _months_before(self, row) -> list[int | None]:
         """The unit's own values of the HISTORY_MONTHS before the row's, the latest first."""
-        unit, indicator, values = row.unit.pk, row.indicator.pk, self.values
-        return [values.get((unit, indicator, *when)) for when in _months_back(row.year, row.month)]
+        unit, indicator, year, month = row.key
+        values = self.values
+        return [values.get((unit, indicator, *when)) for when in _months_back(year, month)]
 
 
 @functools.cache
@@ -256,16 +292,20 @@ def _may_stand_out(row) -> bool:
     return row.indicator.aggregation == Aggregation.LAST or row.value > row.indicator.outlier_floor
 
 
-def _stored(valued: list[tuple[int, object]], watched: list) -> dict[Key, int]:
-    """The stored values the checks read, in one query: of the units' every indicator from the
-    month before their earliest month to their latest (for the rules), and of the `watched`
-    rows' units and indicators from a year before (the history of the outliers)."""
+def _stored(
+    valued: list[tuple[int, object]], read: tuple[set[int], set[int]], watched: list
+) -> dict[Key, int]:
+    """The stored values the checks read, in one query: of the units' indicators the rules
+    `read` (of the rows' months, and of the months before), and of the `watched` rows' units and
+    indicators from a year before (the history of the outliers)."""
     if not valued:
         return {}
-    units = {row.unit.pk for _, row in valued}
+    units = {row.key[0] for _, row in valued}
     last = max((row.year, row.month) for _, row in valued)
     first = min((row.year, row.month) for _, row in valued)
-    span = _between(previous_month(*first), last)
+    this_month, last_month = read
+    span = _between(first, last) & Q(indicator__in=this_month)
+    span |= _between(previous_month(*first), previous_month(*last)) & Q(indicator__in=last_month)
     if watched:
         first = min((row.year, row.month) for row in watched)
         span |= _between((first[0] - 1, first[1]), last) & _pairs(watched, units)

@@ -151,6 +151,21 @@ def test_a_rule_whose_expression_cannot_be_read_is_refused_in_the_admin_form(db)
     assert "left" in refused.value.message_dict
 
 
+def test_a_rule_naming_no_indicator_or_register_is_refused_in_the_admin_form(db):
+    rule = ValidationRule(
+        code="x", name="x", left="new_member", operator="<=", right="workforce", importance="error",
+        message="x",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.message_dict == {
+        "left": [
+            "Không có chỉ tiêu hay sổ nào mã “new_member”: dùng mã của một chỉ tiêu hoặc một sổ "
+            "kể ở dưới."
+        ]
+    }
+
+
 def test_a_stock_is_held_to_its_usual_monthly_changes_not_its_past_levels(tree, this_month):
     year, month = this_month
     total = indicator("total_members")

@@ -426,8 +426,8 @@ def test_checking_a_file_takes_the_same_queries_whatever_its_size(tree, district
         return len(captured)
 
     # scope, indicators, unit codes, saved values, reopenings; the checks' stored values,
-    # indicators, rules and peers
-    assert queries(small) == queries(large) == 9
+    # indicators, rules, peers and the members' roster of the month
+    assert queries(small) == queries(large) == 10
 
 
 # --- whole files refused -----------------------------------------------------------------------

@@ -122,8 +122,8 @@ def test_a_batch_of_any_size_is_a_fixed_number_of_statements(
     again += [EntryRow(r.unit, r.indicator, year, month, None) for r in rows[6:]]
     # entries_save's savepoint (the test is a transaction), select existing, write's savepoint,
     # update + audit, delete + audit, release, roll-up upsert, release; the checks' reads
-    # (stored values, indicators, rules, peers) and the findings superseded
-    limit = 13 if write_path == "arrays" else 45
+    # (stored values, indicators, rules, peers, the members' roster) and the findings superseded
+    limit = 14 if write_path == "arrays" else 46
     with django_assert_max_num_queries(limit):
         entries_save(rows=again, user=None)
     assert stored_rollup() == brute_force_rollup()
