@@ -3,14 +3,14 @@
     .venv/bin/python bench/bench_dashboard.py [--unions 100000] [--runs 30] [--keep] [--reuse]
                                               [--smoke]
 
-Builds, in the throwaway PostgreSQL database `bench_dashboard` (dropped at the end, even when
-killed, unless --keep; --reuse times a kept one again without building it), a tree the size of
-the confederation: a root, 63 provinces, 700 districts and 100,000 CĐCS, with 24 months of
-monthly entries for three indicators (a flow, a stock, an amount of money) on every CĐCS and
-year / H1 targets on every unit. Then it times, through Django's test Client (server time with
-no network), the dashboard page and the children's table the page loads after itself with htmx,
-and prints both medians at the root, a province, a district and a CĐCS (which has no table),
-with the page's ratio root / CĐCS. Goals (issue 5): root ≤ 1,5× CĐCS, root under 50 ms.
+Builds, in the throwaway PostgreSQL database `bench_dashboard_<pid>` (dropped at the end, even
+when killed; `bench_dashboard_kept` with --keep, which --reuse times again without building), a
+tree the size of the confederation: a root, 63 provinces, 700 districts and 100,000 CĐCS, with 24
+months of monthly entries for three indicators (a flow, a stock, an amount of money) on every
+CĐCS and year / H1 targets on every unit. Then it times, through Django's test Client (server
+time with no network), the dashboard page and the children's table the page loads after itself
+with htmx, and prints both medians at the root, a province, a district and a CĐCS (which has no
+table), with the page's ratio root / CĐCS. Goals (issue 5): root ≤ 1,5× CĐCS, root under 50 ms.
 
 The data goes in with SQL, not through entries_save, which would take hours for 7 million rows:
 units by COPY with their materialized paths computed here (treebeard: steplen 4, alphabet 0-9A-Z),
@@ -261,7 +261,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     figures = Figures(GOALS, smoke=args.smoke)
-    name = args.database or harness.database_name("dashboard", args.smoke)
+    kept = args.keep or args.reuse
+    name = args.database or harness.database_name("dashboard", args.smoke, kept=kept)
     with harness.throwaway_database(name, keep=args.keep, reuse=args.reuse) as url:
         harness.setup_django(url)
         run(args, figures)
@@ -286,11 +287,9 @@ def run(args, figures: Figures) -> None:
 
     levels = sample_units()
     spot_check(cursor, [unit for _, unit in levels], Indicator.objects.get(code="new_members"))
-    rows = [
-        (label, unit, *time_dashboard(client_of_root_leader(), unit, months[-1][0], args.runs))
-        for label, unit in levels
-    ]
-    print_levels(rows, months[-1][0], args.runs)
+    client, year = client_of_root_leader(), months[-1][0]
+    rows = [(label, unit, *time_dashboard(client, unit, year, args.runs)) for label, unit in levels]
+    print_levels(rows, year, args.runs)
     root, leaf = rows[0][2], rows[-1][2]
     figures["root_page"] = root.median
     figures["root_over_leaf"] = root.median / leaf.median

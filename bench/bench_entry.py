@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_entry.py [--repeat 5] [--unions 500] [--smoke]
 
-Creates the throwaway PostgreSQL database `bench_entry` (dropped again at the end, even on
+Creates the throwaway PostgreSQL database `bench_entry_<pid>` (dropped again at the end, even on
 failure or when killed), builds a city → district → 500 CĐCS tree, and times, several times each:
 
 - services.entries_save for one month × every active indicator × the district and its CĐCS
@@ -41,14 +41,13 @@ GOALS = (
 )  # fmt: skip
 SMOKE = {"unions": 20, "repeat": 1}
 # What a CĐCS could report in a month, inside the validation rules every save applies (issue 14):
-# a few admissions against a stock of hundreds, no leavers (the first month has no stock before
-# it), at most one CĐCS founded (itself), money in proportion to its members and visits.
+# a few admissions and leavers against a stock of hundreds that follows them from month to month,
+# at most one CĐCS founded (itself), money in proportion to its members and visits.
 PLAUSIBLE = {
     "new_members": (0, 6),
     "new_grassroots_unions": (0, 1),
-    "members_left": (0, 0),
+    "members_left": (0, 3),
     "dissolved_grassroots_unions": (0, 0),
-    "total_members": (150, 900),
     "support_visits": (1, 5),
     "support_amount": (0, 5_000_000),
     "union_fees_collected": (1_000_000, 30_000_000),
@@ -58,8 +57,27 @@ PLAUSIBLE = {
 GROWING = ("federation_monthlyentry", "federation_historicalmonthlyentry", "federation_rollup")
 
 
-def plausible(code: str) -> int:
-    return random.randint(*PLAUSIBLE.get(code, (0, 5)))
+def plausible_month(codes, members_before: int) -> dict[str, int]:
+    """A unit's figures for a month by indicator code: the member total is last month's plus the
+    admissions, less the leavers."""
+    figures = {code: random.randint(*PLAUSIBLE.get(code, (0, 5))) for code in codes}
+    figures["total_members"] = (
+        members_before + figures.get("new_members", 0) - figures.get("members_left", 0)
+    )
+    return figures
+
+
+def month_rows(units, indicators, year: int, month: int, members: dict[int, int]):
+    """Every unit's figures for the month, after `members` (unit id → last month's total), and
+    the totals they end the month with."""
+    from federation.entries.services import EntryRow
+
+    rows, after = [], {}
+    for unit in units:
+        figures = plausible_month([i.code for i in indicators], members[unit.pk])
+        rows += [EntryRow(unit, i, year, month, figures[i.code]) for i in indicators]
+        after[unit.pk] = figures["total_members"]
+    return rows, after
 
 
 def build_district(unions: int):
@@ -103,28 +121,22 @@ def timed(function: Callable[..., object], *args, **kwargs) -> tuple[float, Any]
 
 
 def bench_month_save(units, indicators, repeat: int) -> dict[str, list[float]]:
-    from federation.entries.services import EntryRow, entries_save
+    """Months 1, 2, … of a year: each saved once new, then again with other figures."""
+    from federation.entries.services import entries_save
     from federation.models import Door
 
     times: dict[str, list[float]] = {"insert": [], "update": []}
     warned = 0
+    members = {unit.pk: random.randint(150, 900) for unit in units}
     for rep in range(repeat):
         harness.refresh_statistics(*GROWING)
-        year, month = 2024, rep + 1
-        rows = [
-            EntryRow(unit, indicator, year, month, plausible(indicator.code))
-            for unit in units
-            for indicator in indicators
-        ]
-        seconds, saved = timed(entries_save, rows=rows, user=None, door=Door.SYSTEM)
-        assert saved.count == len(rows)
-        times["insert"].append(seconds)
-        rows = [
-            EntryRow(r.unit, r.indicator, year, month, plausible(r.indicator.code)) for r in rows
-        ]
-        seconds, updated = timed(entries_save, rows=rows, user=None, door=Door.SYSTEM)
-        times["update"].append(seconds)
-        warned += len(saved.warnings) + len(updated.warnings)
+        for kind in ("insert", "update"):
+            rows, after = month_rows(units, indicators, 2024, rep + 1, members)
+            seconds, saved = timed(entries_save, rows=rows, user=None, door=Door.SYSTEM)
+            assert saved.count == len(rows)
+            times[kind].append(seconds)
+            warned += len(saved.warnings)
+        members = after
     # Warnings are flagged for follow-up in the same transaction: part of the time above.
     print(f"(entries_save flagged {warned:,} warnings over {2 * repeat} saves)")
     return times
@@ -139,12 +151,15 @@ def import_workbook(unions, indicators, first_year: int, filled: int) -> bytes:
 
     last_year, last_month = divmod(first_year * 12 + MONTHS_PER_IMPORT - 1, 12)
     months = months_between((first_year, 1), (last_year, last_month + 1))
+    codes = [i.code for i in indicators[:filled]]
     blanks = [None] * (len(indicators) - filled)
-    rows = [
-        [u.code, u.name, year, month, *(plausible(i.code) for i in indicators[:filled]), *blanks]
-        for year, month in months
-        for u in unions
-    ]
+    members = {u.pk: random.randint(150, 900) for u in unions}
+    rows = []
+    for year, month in months:
+        for u in unions:
+            figures = plausible_month(codes, members[u.pk])
+            members[u.pk] = figures["total_members"]
+            rows.append([u.code, u.name, year, month, *(figures[c] for c in codes), *blanks])
     headers = [
         CODE,
         NAME,
@@ -163,7 +178,7 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
     from federation.entries.importing import read_import, save_import
 
     times: dict[str, list[float]] = {"read": [], "save": [], "total": [], "again": []}
-    queries = set()
+    queries, warned = set(), 0
     for rep in range(repeat):
         data = import_workbook(unions, indicators, first_year + 2 * rep, filled)
         harness.refresh_statistics(*GROWING)
@@ -171,6 +186,7 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
             read, preview = timed(read_import, BytesIO(data), unit=district, user=user)
         queries.add(len(captured))
         assert not preview.errors, preview.errors[:3]
+        warned += len(preview.warnings)
         assert preview.rows_read == len(unions) * MONTHS_PER_IMPORT
         saved_in, saved = timed(save_import, preview, user=user)
         assert saved == len(unions) * MONTHS_PER_IMPORT * filled
@@ -180,7 +196,7 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
         times["save"].append(saved_in)
         times["total"].append(read + saved_in)
         times["again"].append(again)
-    return times, len(data), sorted(queries)
+    return times, len(data), sorted(queries), warned
 
 
 def line(label: str, values: list[float], target: float | None = None) -> str:
@@ -233,7 +249,7 @@ def run(args, figures: Figures) -> None:
     rows = len(unions) * MONTHS_PER_IMPORT
     notes = []
     for filled, first_year in ((len(indicators), 2002), (3, 2052)):
-        imported, size, queries = bench_import(
+        imported, size, queries, warned = bench_import(
             district, unions, indicators, superuser, args.repeat, filled, first_year
         )
         label = f"import {rows:,} rows × {filled} values ({rows * filled:,})"
@@ -241,7 +257,10 @@ def run(args, figures: Figures) -> None:
         print(line(f"{label}: save", imported["save"]))
         print(line(f"{label}: total", imported["total"], 5))
         print(line(f"{label}: same file again", imported["again"]))
-        notes.append(f"{label}: {size / 1024 / 1024:.1f} MB, {queries} queries to read + check")
+        notes.append(
+            f"{label}: {size / 1024 / 1024:.1f} MB, {queries} queries to read + check, "
+            f"{warned:,} warnings to confirm over {args.repeat} files"
+        )
         if filled == len(indicators):
             figures["import_total"] = statistics.median(imported["total"])
     print("\n".join(["", *notes]))

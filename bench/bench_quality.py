@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_quality.py [--districts 20] [--unions 500] [--repeat 7] [--smoke]
 
-Creates the throwaway PostgreSQL database `bench_quality` (dropped again at the end, even on
+Creates the throwaway PostgreSQL database `bench_quality_<pid>` (dropped again at the end, even on
 failure or when killed) and builds a city of `districts` × `unions` CĐCS (10,000 by default).
 
 - The checks on a district month: the first district and its CĐCS are given a year of history

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30] [--smoke]
 
-Creates the throwaway PostgreSQL database `bench_reports` (dropped again at the end, even on
+Creates the throwaway PostgreSQL database `bench_reports_<pid>` (dropped again at the end, even on
 failure or when killed) holding a city with `--districts` district federations of `--unions`
 CĐCS each, with a year and a half of monthly entries and targets, then measures, in one run:
 

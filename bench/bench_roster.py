@@ -3,11 +3,11 @@
 
     .venv/bin/python bench/bench_roster.py [--repeat 15] [--members 200000] [--smoke]
 
-Creates the throwaway PostgreSQL database `bench_roster` (dropped at the end, even when killed,
-unless --keep), fills it with bulk_create and refreshes its statistics. Each page is requested
-through Django's test Client (the whole request, in process: no network), the pages taking
-turns: a few rounds to warm up, then --repeat timed rounds; the table shows each page's median
-and worst time and its number of queries.
+Creates the throwaway PostgreSQL database `bench_roster_<pid>` (dropped at the end, even when
+killed; `bench_roster_kept`, kept, with --keep), fills it with bulk_create and refreshes its
+statistics. Each page is requested through Django's test Client (the whole request, in process:
+no network), the pages taking turns: a few rounds to warm up, then --repeat timed rounds; the
+table shows each page's median and worst time and its number of queries.
 """
 
 import argparse
@@ -162,7 +162,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     args = harness.arguments(parser, SMOKE)
     figures = Figures(GOALS, smoke=args.smoke)
-    name = harness.database_name("roster", args.smoke)
+    name = harness.database_name("roster", args.smoke, kept=args.keep)
     with harness.throwaway_database(name, keep=args.keep) as url:
         harness.setup_django(url)
         run(args, figures)

@@ -99,26 +99,51 @@ def load_average() -> str:
 # --- the database ------------------------------------------------------------------------------
 
 
-def database_name(bench: str, smoke: bool) -> str:
-    """Each bench its own database, the smoke run another: the two may run at once."""
-    return f"bench_{bench}_smoke" if smoke else f"bench_{bench}"
+def database_name(bench: str, smoke: bool, *, kept: bool = False) -> str:
+    """bench_<name>[_smoke]_<pid>: two runs of a bench at once, or a smoke beside a full run,
+    each have their own database. One to keep (--keep, --reuse) is bench_<name>[_smoke]_kept."""
+    return f"bench_{bench}{'_smoke' if smoke else ''}_{'kept' if kept else os.getpid()}"
 
 
-def _admin(sql: str) -> None:
+def _admin(sql: str, params: tuple = ()) -> list[tuple]:
     import psycopg
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(sql)
+        cursor = connection.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and is another user's
+        pass
+    return True
+
+
+def _drop_left_behind(name: str) -> None:
+    """Drops the databases of earlier runs of the same bench whose process is gone (killed with
+    SIGKILL, or the machine restarted), and `name` itself."""
+    prefix, _, pid = name.rpartition("_")
+    found = [(name,)]
+    if pid.isdigit():
+        pattern = f"^{prefix}_[0-9]+$"
+        found += _admin("SELECT datname FROM pg_database WHERE datname ~ %s", (pattern,))
+    for (database,) in found:
+        if database == name or not _running(int(database.rpartition("_")[2])):
+            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @contextmanager
 def throwaway_database(name: str, *, keep: bool = False, reuse: bool = False) -> Iterator[str]:
-    """A new PostgreSQL database `name` (one a killed run left is dropped first), its URL; it is
-    dropped at the end, on an error, Ctrl-C, SIGTERM or SIGHUP too, unless `keep`. With
+    """A new PostgreSQL database `name` (databases killed runs left are dropped first), its URL;
+    it is dropped at the end, on an error, Ctrl-C, SIGTERM or SIGHUP too, unless `keep`. With
     `reuse`, the database a run with `keep` left is used as it is."""
     exit_on_signals()
     if not reuse:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_left_behind(name)
         _admin(f'CREATE DATABASE "{name}"')
     try:
         yield f"{SERVER}/{name}"

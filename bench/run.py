@@ -93,10 +93,9 @@ def print_summary(outcomes: list[Outcome], *, smoke: bool, seconds: float) -> No
     print(harness.TABLE_HEADER)
     for outcome in outcomes:
         rows = [(goal, outcome.figures.get(goal.figure)) for goal in outcome.goals]
-        label = outcome.name if outcome.returncode == 0 else f"{outcome.name} FAILED"
-        if not rows:
-            print(f"{label:<15}(no goal reported: exit {outcome.returncode})")
-        print("\n".join(harness.table(rows, state=state, bench=label, load=outcome.load)))
+        print("\n".join(harness.table(rows, state=state, bench=outcome.name, load=outcome.load)))
+        if outcome.returncode:
+            print(f"{outcome.name:<15}FAILED (exit {outcome.returncode}): see its output above")
     if not smoke:
         rows = [(goal, None) for goal in pending.GOALS]
         print("\n".join(harness.table(rows, state="pending", bench="(none yet)")))

@@ -1,21 +1,19 @@
 from django.db import migrations
 
 # The MonthlyTotal view takes a CĐCS's totals from its entries. 0006 decided each entry's unit
-# kind with a correlated sub-query, one primary-key probe per entry row: 7.2 million probes for a
-# full scan of the national bench tree (8.6 s), and one per entry of every reader's rows (39 ms
-# for a district's 143 CĐCS). A plain join fixed the full scan but hashed the whole unit table
-# (100,000 CĐCS) before the reader's unit_id filter applied (a province's children: 0.9 → 33 ms),
-# as 0006 had found.
+# kind with a correlated sub-query, a primary-key probe per entry row: 7.2 million probes for a
+# full scan of the national bench tree (8.6 s), one per entry of a district's 143 CĐCS (39 ms).
+# A plain join fixed the full scan but hashed the whole unit table (100,000 CĐCS) before the
+# reader's unit_id filter applied (a province's children: 0.9 → 33 ms), as 0006 had found.
 #
-# The test is now the other way round: an entry counts unless its unit is one of the few units
-# that are not a CĐCS (764 in the bench tree, about 800 in the country, whatever the number of
-# CĐCS). That anti-join reads them from a small partial index, so the planner can hash them for
-# a full scan (1.4 s), merge them with a reader's entries, or probe once for one unit
-# (docs: bench/README.md, "The MonthlyTotal view"). The index is maintained by the database; no
-# service changes.
+# So the test is turned round: an entry counts unless its unit is one of the few that are not a
+# CĐCS (764 in the bench tree, about 800 in the country, however many CĐCS there are). The
+# anti-join reads those from a small partial index: the planner hashes them for a full scan
+# (1.4 s), merges them with a reader's entries (a district's children: 5 ms) or probes once for
+# one unit. The index, like the view, lives only in SQL: the model's state does not know it.
+# Measurements: bench/README.md, "The MonthlyTotal view".
 CREATE_INDEX = (
-    "CREATE INDEX unit_not_grassroots_id ON federation_unit (id) "
-    "WHERE kind <> 'grassroots_union'"
+    "CREATE INDEX unit_not_grassroots_id ON federation_unit (id) WHERE kind <> 'grassroots_union'"
 )
 DROP_INDEX = "DROP INDEX unit_not_grassroots_id"
 
