@@ -46,6 +46,8 @@ Z_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 CEILING = "ceiling"  # the kind of a finding past Indicator.plausible_max
 
 Key = tuple[int, int, int, int]  # (unit id, indicator id, year, month)
+# Where a rule's operand is read (_Context._source).
+_THIS_MONTH, _LAST_MONTH, _ROSTER, _REGISTER, _NOWHERE = "this", "last", "roster", "unit", ""
 # The roster's registers of the rules' language, each by the figure the roster suggests for it.
 ROSTER = {
     "roster_members": "total_members",
@@ -99,8 +101,8 @@ def unusual(value: float, usual: Sequence[float], floor: float, both_ways: bool)
 
 def findings_for(rows: Sequence) -> list[Finding]:
     """Every finding on the rows (services.EntryRow) that write a value: a constant number of
-    queries whatever their number. Rules and outliers are not looked for on a value refused by
-    its ceiling."""
+    queries whatever their number (one more a month when a rule reads the roster). Rules and
+    outliers are not looked for on a value refused by its ceiling."""
     found = [f for i, row in enumerate(rows) if row.value is not None and (f := _ceiling(i, row))]
     refused = {f.row for f in found}
     valued = [(i, row) for i, row in enumerate(rows) if row.value is not None and i not in refused]
@@ -151,9 +153,19 @@ class _Context:
         self.valued = valued
         self.indicators = {i.code: i for i in Indicator.objects.all()}
         self.rules = [_Parsed.of(rule) for rule in _active_rules()]
-        self.watched = [(index, row) for index, row in valued if _may_stand_out(row)]
+        self.sources = {o: self._source(o) for rule in self.rules for o in rule.operands}
+        self.units: dict[int, Unit] = {}
+        self.by_month: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
+        self.watched = []
+        for index, row in valued:  # one pass: the rows by unit month, and those to watch
+            unit_id, _, year, month = row.key
+            self.units[unit_id] = row.unit
+            self.by_month[(unit_id, year, month)].setdefault(row.indicator.code, index)
+            if _may_stand_out(row):
+                self.watched.append((index, row))
         read = (self._read_by_rules(previous=False), self._read_by_rules(previous=True))
-        self.values = _stored(valued, read, [row for _, row in self.watched])
+        months = {(year, month) for _, year, month in self.by_month}
+        self.values = _stored(self.units, months, read, [row for _, row in self.watched])
         for row in rows:  # the batch as it will stand once saved
             if row.value is None:
                 self.values.pop(row.key, None)
@@ -163,36 +175,26 @@ class _Context:
 
     def _read_by_rules(self, *, previous: bool) -> set[int]:
         """The indicators the active rules read, of the rows' month or of the month before."""
-        return {
-            self.indicators[o.name].pk
-            for rule in self.rules
-            for o in rule.operands
-            if o.previous == previous and o.name in self.indicators
-        }
+        month = _LAST_MONTH if previous else _THIS_MONTH
+        return {what for how, what in self.sources.values() if how is month}
 
     # --- rules ---------------------------------------------------------------------------------
 
     def rule_findings(self) -> list[Finding]:
-        rules = self.rules
-        units, by_month = {}, defaultdict(dict)  # the rows' indexes by unit id, month, code
-        for index, row in self.valued:
-            unit_id, _, year, month = row.key
-            units[unit_id] = row.unit
-            by_month[(unit_id, year, month)].setdefault(row.indicator.code, index)
         found = []
-        for (unit, year, month), rows in by_month.items():
-            for rule in rules:
-                finding = self._rule(rule, units[unit], (year, month), rows)
-                if finding:
+        for (unit_id, year, month), rows in self.by_month.items():
+            unit = self.units[unit_id]
+            lookup = self._lookup(unit, (year, month))
+            for rule in self.rules:
+                if finding := self._rule(rule, unit, lookup, rows):
                     found.append(finding)
         return found
 
-    def _rule(self, parsed: _Parsed, unit: Unit, when: Month, rows: dict[str, int]):
+    def _rule(self, parsed: _Parsed, unit: Unit, lookup, rows: dict[str, int]) -> Finding | None:
         rule = parsed.rule
         subject = next((rows[name] for name in parsed.subjects if name in rows), None)
         if subject is None or not _applies(rule, unit):  # none of its values, or not this unit
             return None
-        lookup = self._lookup(unit, when)
         left, right = parsed.left.value(lookup), parsed.right.value(lookup)
         if left is None or right is None or _holds(rule, left, right):
             return None
@@ -200,29 +202,42 @@ class _Context:
         return Finding(subject, rule.importance, FindingKind.RULE, message, rule)
 
     def _lookup(self, unit: Unit, when: Month):
+        """The value of an operand for the unit's month."""
+        values, last, sources = self.values, previous_month(*when), self.sources
+
         def value(operand: Operand) -> int | None:
-            if operand.name in ROSTER:
-                return self._roster(when).get(unit.pk, {}).get(ROSTER[operand.name])
-            if operand.is_register:
-                return getattr(unit, operand.name.replace("workforce", "workforce_total", 1))
-            indicator = self.indicators.get(operand.name)
-            if indicator is None:
-                return None
-            year, month = previous_month(*when) if operand.previous else when
-            return self.values.get((unit.pk, indicator.pk, year, month))
+            how, what = sources[operand]
+            if how is _THIS_MONTH:
+                return values.get((unit.pk, what, *when))
+            if how is _LAST_MONTH:
+                return values.get((unit.pk, what, *last))
+            if how is _ROSTER:
+                return self._roster(when).get(unit.pk, {}).get(what)
+            return getattr(unit, what) if how is _REGISTER else None
 
         return value
+
+    def _source(self, operand: Operand) -> tuple[str, object]:
+        """Where an operand's value is read: an entry of this month or the last, the roster, a
+        field of the unit, or nowhere (a code that names no indicator)."""
+        if operand.name in ROSTER:
+            return _ROSTER, ROSTER[operand.name]
+        if operand.is_register:
+            return _REGISTER, operand.name.replace("workforce", "workforce_total", 1)
+        if (indicator := self.indicators.get(operand.name)) is None:
+            return _NOWHERE, None
+        return (_LAST_MONTH if operand.previous else _THIS_MONTH), indicator.pk
 
     def _roster(self, when: Month) -> dict[int, dict[str, int]]:
         """What the member rosters say of the batch's CĐCS in the month, read on the first rule
         that asks (one query a month); a unit that keeps no roster is absent."""
         if when not in self.rostered:
-            unions = {
-                row.unit.pk: row.unit
-                for _, row in self.valued
-                if (row.year, row.month) == when and row.unit.is_grassroots
-            }
-            self.rostered[when] = registry_suggestions(list(unions.values()), *when)
+            unions = [
+                self.units[unit_id]
+                for unit_id, year, month in self.by_month
+                if (year, month) == when and self.units[unit_id].is_grassroots
+            ]
+            self.rostered[when] = registry_suggestions(unions, *when)
         return self.rostered[when]
 
     # --- outliers ------------------------------------------------------------------------------
@@ -276,13 +291,17 @@ def _applies(rule: ValidationRule, unit: Unit) -> bool:
 
 def _holds(rule: ValidationRule, left: int, right: int) -> bool:
     slack = rule.tolerance
-    return {
-        Operator.LE: left <= right + slack,
-        Operator.LT: left < right + slack,
-        Operator.EQ: abs(left - right) <= slack,
-        Operator.GE: left >= right - slack,
-        Operator.GT: left > right - slack,
-    }[rule.operator]
+    match rule.operator:
+        case Operator.LE:
+            return left <= right + slack
+        case Operator.LT:
+            return left < right + slack
+        case Operator.EQ:
+            return abs(left - right) <= slack
+        case Operator.GE:
+            return left >= right - slack
+        case _:  # Operator.GT
+            return left > right - slack
 
 
 def _may_stand_out(row) -> bool:
@@ -293,16 +312,15 @@ def _may_stand_out(row) -> bool:
 
 
 def _stored(
-    valued: list[tuple[int, object]], read: tuple[set[int], set[int]], watched: list
+    units: Iterable[int], months: set[Month], read: tuple[set[int], set[int]], watched: list
 ) -> dict[Key, int]:
     """The stored values the checks read, in one query: of the units' indicators the rules
-    `read` (of the rows' months, and of the months before), and of the `watched` rows' units and
+    `read` (of the `months`, and of the months before), and of the `watched` rows' units and
     indicators from a year before (the history of the outliers)."""
-    if not valued:
+    if not months:
         return {}
-    units = {row.key[0] for _, row in valued}
-    last = max((row.year, row.month) for _, row in valued)
-    first = min((row.year, row.month) for _, row in valued)
+    units = set(units)
+    first, last = min(months), max(months)
     this_month, last_month = read
     span = _between(first, last) & Q(indicator__in=this_month)
     span |= _between(previous_month(*first), previous_month(*last)) & Q(indicator__in=last_month)
