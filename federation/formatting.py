@@ -46,6 +46,15 @@ def vn_percent(value: int | float | Decimal | None) -> str:
     return f"{vn_number(number)}%"
 
 
+def vn_about(value: int | None) -> str:
+    """A forecast as a sentence says it, to three significant digits: 14187 → "14.200";
+    548 → "548"; None → "—". The percent beside it comes from the whole value."""
+    if value is None:
+        return MISSING
+    digits = len(str(abs(value)))
+    return vn_number(round(value, 3 - digits) if digits > 3 else value)
+
+
 _GROUPED = re.compile(r"\d{1,3}([. ]\d{3})+")
 
 

@@ -28,3 +28,13 @@ def months_between(first: Month, last: Month) -> list[Month]:
     """Every month from `first` to `last`, both included."""
     start, stop = first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]
     return [(index // 12, index % 12 + 1) for index in range(start, stop)]
+
+
+def last_month_over(year: int, last_month: int, today: datetime.date) -> int:
+    """The last month of a year's figures through `last_month` that is over by `today` (0 when
+    none is): where the pace and the forecast of figures still being gathered stand."""
+    if year < today.year:
+        return last_month
+    if year > today.year:
+        return 0
+    return min(last_month, today.month - 1)

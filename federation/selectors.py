@@ -207,6 +207,7 @@ class IndicatorProgress:
     target: int | None
     target_period: str | None
     percent: Decimal | None
+    year_target: int | None = None  # the whole year's, whatever the period: what a forecast meets
 
 
 def period_months(period: str, through_month: int | None = None) -> range:
@@ -294,7 +295,14 @@ def _progress(
     indicator: Indicator, actual: int, targets: Mapping[str, int], period: str
 ) -> IndicatorProgress:
     target_period, target = target_for(targets, period)
-    return IndicatorProgress(indicator, actual, target, target_period, percent_of(actual, target))
+    return IndicatorProgress(
+        indicator,
+        actual,
+        target,
+        target_period,
+        percent_of(actual, target),
+        targets.get(Period.YEAR),
+    )
 
 
 UnitIndicator = tuple[int, int]  # (unit id, indicator id)

@@ -179,6 +179,7 @@ def pdf_context(document: dict, snapshot: dict) -> dict:
         "chart": chart_svg(snapshot),
         "children": children_table(snapshot),
         "sections": {key: paragraphs(document[key]) for key in TEXT_SECTIONS},
+        "outlook": wording.outlook_sentences(snapshot["indicators"]),
         "recipients": recipients(document["recipients"]),
         "signer_title": paragraphs(document["signer_title"].replace("/", "\n")),
     }

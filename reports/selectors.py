@@ -12,7 +12,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from federation.models import Unit, UnitKind
+from federation.forecasts import Forecast, forecasts_for_units
+from federation.models import Indicator, Unit, UnitKind
+from federation.months import last_month_over
 from federation.selectors import (
     IndicatorProgress,
     Permission,
@@ -175,9 +177,12 @@ def month_label(year: int, through_month: int) -> str:
 
 
 def _indicator_rows(
-    current: list[IndicatorProgress], previous: list[IndicatorProgress]
+    current: list[IndicatorProgress],
+    previous: list[IndicatorProgress],
+    forecasts: dict[int, Forecast] | None = None,
 ) -> list[dict]:
     last_year = {row.indicator.pk: row.actual for row in previous}
+    forecasts = forecasts or {}
     return [
         {
             "code": row.indicator.code,
@@ -189,9 +194,38 @@ def _indicator_rows(
             "target_period": row.target_period,
             "percent": None if row.percent is None else str(row.percent),
             "previous": last_year.get(row.indicator.pk, 0),
+            "forecast": _forecast(forecasts.get(row.indicator.pk), row.year_target),
         }
         for row in current
     ]
+
+
+def _forecast(forecast: Forecast | None, year_target: int | None) -> dict | None:
+    """The year-end forecast as the snapshot keeps it, where there is a year to forecast."""
+    if forecast is None or forecast.through_month >= 12:
+        return None
+    percent = forecast.percent_of(year_target)
+    return {
+        "value": forecast.value,
+        "low": forecast.low,
+        "high": forecast.high,
+        "basis": forecast.basis,
+        "through_month": forecast.through_month,
+        "year_target": year_target,
+        "percent": None if percent is None else str(percent),
+    }
+
+
+def _forecasts(
+    unit: Unit, year: int, kind: str, through_month: int, indicators: list[Indicator]
+) -> dict[int, Forecast]:
+    """Indicator id → the forecast from the figures through the cut-off month, for a
+    mid-year report (Phần II says where the year is heading); none for the others."""
+    if kind != ReportKind.H1:
+        return {}
+    start = last_month_over(year, through_month, timezone.localdate())
+    found = forecasts_for_units([unit.pk], year, start, indicators)
+    return {indicator_id: forecast for (_, indicator_id), forecast in found.items()}
 
 
 def _figure(row: IndicatorProgress) -> dict:
@@ -202,9 +236,11 @@ def _figure(row: IndicatorProgress) -> dict:
     }
 
 
-def _children_table(units: list[Unit], year: int, period: str, through_month: int) -> dict:
+def _children_table(
+    units: list[Unit], year: int, period: str, through_month: int, indicators: list[Indicator]
+) -> dict:
     """The children's figures for the few indicators any of them has (CHILD_COLUMNS)."""
-    progress = progress_for_units(units, year, period, through_month)
+    progress = progress_for_units(units, year, period, through_month, indicators=indicators)
     used: dict[str, dict] = {}
     for rows in progress.values():
         for row in rows:
@@ -236,8 +272,10 @@ def _children_table(units: list[Unit], year: int, period: str, through_month: in
 
 def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> dict:
     """Every figure a report version shows, as plain JSON: the unit's progress this year and at
-    the same point last year (so với cùng kỳ), and its children's."""
+    the same point last year (so với cùng kỳ), the year-end forecast of a mid-year report, and
+    its children's progress."""
     period = ReportKind(kind).period
+    indicators = list(Indicator.objects.filter(is_active=True))
     children = list(
         Unit.objects.children_of(unit).filter(
             Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=date(year, 1, 1))
@@ -253,8 +291,9 @@ def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> di
         "through_month": through_month,
         "built_at": timezone.now().isoformat(),
         "indicators": _indicator_rows(
-            progress_for(unit, year, period, through_month),
-            progress_for(unit, year - 1, period, through_month),
+            progress_for(unit, year, period, through_month, indicators=indicators),
+            progress_for(unit, year - 1, period, through_month, indicators=indicators),
+            _forecasts(unit, year, kind, through_month, indicators),
         ),
-        "children": _children_table(children, year, period, through_month),
+        "children": _children_table(children, year, period, through_month, indicators),
     }

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from federation.formatting import vn_number, vn_percent
+from federation.formatting import vn_about, vn_number, vn_percent
 from federation.models import UnitKind
 from federation.selectors import percent_of
 
@@ -231,3 +231,31 @@ def _sentence(rows: list[dict], report_period: str, superior: str | None, month_
             parts.append(text)
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+# --- where the year is heading (Phần II of a mid-year report) ----------------------------------
+
+
+def outlook_sentences(rows: list[dict]) -> list[str]:
+    """One sentence per main indicator, an indicator with a year target where more is better:
+    "Nếu giữ nhịp độ như 6 tháng đầu năm, cả năm dự kiến kết nạp mới khoảng 14.200 đoàn viên,
+    đạt 93,5% kế hoạch." A stock stays where it is, so it is not forecast in words."""
+    sentences = []
+    for row in rows:
+        forecast = row.get("forecast")  # snapshots from before the forecast have none
+        if not forecast or forecast["percent"] is None or not row["higher_is_better"]:
+            continue
+        if forecast["basis"] not in ("profile", "straight_line"):
+            continue
+        about = f"khoảng {vn_about(forecast['value'])}"
+        phrase = PHRASES.get(row["code"])
+        if phrase is None:
+            text = f"{row['name'].lower()} {about} {row['unit_of_measure']}"
+        else:
+            text = phrase.text(has_target=False).format(a=about, t="", m="")
+        percent = vn_percent(as_decimal(forecast["percent"]))
+        sentences.append(
+            f"Nếu giữ nhịp độ như {forecast['through_month']} tháng đầu năm, cả năm dự kiến "
+            f"{text}, đạt {percent} kế hoạch."
+        )
+    return sentences

@@ -264,10 +264,29 @@ class IndicatorProgressSerializer(serializers.Serializer):
     percent = serializers.FloatField(
         allow_null=True, help_text="actual / target × 100, rounded half up to one decimal."
     )
+    forecast = serializers.IntegerField(
+        source="forecast.value",
+        allow_null=True,
+        help_text=(
+            "The projected year-end value from the figures through the period's last month that "
+            "is over (or `through_month`) and last year's monthly profile; a straight line "
+            "without history; a stock's latest value. Null before any month of the year is over."
+        ),
+    )
+    forecast_low = serializers.IntegerField(
+        source="forecast.low",
+        allow_null=True,
+        help_text="The lowest projection of the last years' profiles; null with fewer than two.",
+    )
+    forecast_high = serializers.IntegerField(
+        source="forecast.high",
+        allow_null=True,
+        help_text="The highest projection of the last years' profiles; null with fewer than two.",
+    )
 
-    def to_representation(self, progress):
-        data = super().to_representation(progress)
-        data["percent"] = None if progress.percent is None else float(progress.percent)
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        data["percent"] = None if row.percent is None else float(row.percent)
         return data
 
 

@@ -5,10 +5,13 @@ caller's scope is a 404), call the service with door "api" (which refuses a role
 allow the write: 403), answer.
 """
 
+from dataclasses import dataclass
+
 from django import forms
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -22,8 +25,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from ..dashboards.selectors import forecast_month
+from ..forecasts import Forecast, forecasts_for_units
+from ..forms import ProgressQuery
 from ..models import Door, Indicator, Period, Target, Unit, UnitKind
-from ..selectors import progress_for, unit_for_user_or_404, units_visible_to
+from ..selectors import IndicatorProgress, progress_for, unit_for_user_or_404, units_visible_to
 from ..services import unit_create
 from ..targets.services import target_set
 from .errors import error_responses
@@ -254,6 +260,28 @@ class TargetList(APIView):
 # --- progress ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProgressWithForecast:
+    """An indicator's progress and its year-end forecast, as the progress answer lists them."""
+
+    progress: IndicatorProgress
+    forecast: Forecast | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.progress, name)
+
+
+def _with_forecasts(
+    unit: Unit, rows: list[IndicatorProgress], progress: ProgressQuery
+) -> list[ProgressWithForecast]:
+    """Each row with the forecast from the figures through the period's last month that is
+    over, as the dashboard shows it: one query."""
+    start = forecast_month(progress, timezone.localdate())
+    indicators = [row.indicator for row in rows]
+    found = forecasts_for_units([unit.pk], progress.year, start, indicators)
+    return [ProgressWithForecast(row, found.get((unit.pk, row.indicator.pk))) for row in rows]
+
+
 class UnitProgress(APIView):
     @extend_schema(
         operation_id="units_progress",
@@ -269,6 +297,8 @@ class UnitProgress(APIView):
             rows = progress_for(unit, params["year"], params["period"], through_month)
         except ValueError as problem:
             raise ValidationError({"through_month": str(problem)}) from None
+        progress = ProgressQuery(params["year"], params["period"], through_month)
+        rows = _with_forecasts(unit, rows, progress)
         data = {
             "unit": unit.pk,
             "year": params["year"],

@@ -64,6 +64,7 @@ def children_sheet(children: ChildrenView) -> excel.Sheet:
     headers = ["Hạng", *(["Cụm thi đua"] if children.by_cluster else []), "Mã đơn vị", "Đơn vị"]
     for indicator in table.indicators:
         headers += [f"{indicator.name}: thực hiện", "kế hoạch", "đạt %", "tình trạng"]
+        headers += ["dự báo cả năm", "dự báo đạt % kế hoạch năm"]
     headers.append(f"Số liệu tháng {month}")
     lines = []
     for row in children.page.object_list:
@@ -72,6 +73,7 @@ def children_sheet(children: ChildrenView) -> excel.Sheet:
         for indicator in table.indicators:
             f = row.figures[indicator.pk]
             line += [f.actual, f.target, f.percent, f.status.label if f.status else None]
+            line += [f.forecast.value if f.forecast else None, f.forecast_percent]
         line.append(row.data_label)
         lines.append(line)
     title = f"Xếp hạng theo {children.indicator.name}" if children.indicator else "Đơn vị"

@@ -56,7 +56,7 @@ def rank_within(
         rank(members, indicator, by_percent)
 
 
-SORTS = ("rank", "name", "actual", "target", "percent", "data")
+SORTS = ("rank", "name", "actual", "target", "percent", "forecast", "data")
 
 
 def sort_rows(
@@ -72,6 +72,7 @@ def sort_rows(
             "actual": f.actual,
             "target": f.target,
             "percent": f.percent,
+            "forecast": _risk(f),
             "data": DATA_ORDER.index(row.data),
         }[sort]
 
@@ -82,6 +83,14 @@ def sort_rows(
         # Named clusters first, by name; the units in no cluster last. sorted() is stable.
         present.sort(key=lambda r: (r.cluster is None, r.cluster or ""))
     return present
+
+
+def _risk(f: Figure):
+    """The forecast's percent of the year's target, turned so that ascending puts the children
+    least likely to meet it first (the highest, where the target is a ceiling)."""
+    if f.forecast_percent is None:
+        return None
+    return f.forecast_percent if f.indicator.higher_is_better else -f.forecast_percent
 
 
 @dataclass(frozen=True)
@@ -124,13 +133,15 @@ class ChildrenView:
         ]
 
 
-DEFAULT_DESCENDING = {"rank": False, "name": False}
+# Ascending where the first rows are the ones to look at: the forecast's, least likely first.
+DEFAULT_DESCENDING = {"rank": False, "name": False, "forecast": False}
 SORT_LABELS = {
     "rank": "Hạng",
     "name": "Đơn vị",
     "actual": "Thực hiện",
     "target": "Kế hoạch",
     "percent": "Đạt %",
+    "forecast": "Dự báo cả năm",
     "data": "Số liệu",
 }
 

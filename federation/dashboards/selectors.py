@@ -17,8 +17,16 @@ from functools import cache
 from django.db import models
 
 from ..entries.selectors import MONTH_STATUS_LABELS, MonthStatus, children_completeness
+from ..forecasts import (
+    PROFILE_YEARS,
+    Basis,
+    Forecast,
+    forecast_from_months,
+    forecasts_for_units,
+)
 from ..forms import ProgressQuery
 from ..models import Aggregation, EmulationCluster, Indicator, MonthlyTotal, Period, Target, Unit
+from ..months import last_month_over
 from ..selectors import (
     IndicatorProgress,
     aggregate_months,
@@ -37,15 +45,6 @@ class Status(models.TextChoices):
 
 
 # --- pace and status ---------------------------------------------------------------------------
-
-
-def last_month_over(year: int, last_month: int, today: date) -> int:
-    """The last month of the figures that is over by `today` (0 when none is)."""
-    if year < today.year:
-        return last_month
-    if year > today.year:
-        return 0
-    return min(last_month, today.month - 1)
 
 
 def expected_pace(
@@ -89,6 +88,13 @@ class Figure:
     percent: Decimal | None
     pace: Decimal | None
     status: Status | None
+    forecast: Forecast | None = None  # the year-end value, where the year is not over
+    year_target: int | None = None
+
+    @property
+    def forecast_percent(self) -> Decimal | None:
+        """The forecast against the year's target: how likely the year is to be reached."""
+        return self.forecast.percent_of(self.year_target) if self.forecast else None
 
     @property
     def bar_width(self) -> str:
@@ -110,8 +116,10 @@ def figure(
     query: ProgressQuery,
     today: date,
     pace_of: Callable[..., Decimal] = expected_pace,
+    forecast: Forecast | None = None,
 ) -> Figure:
-    """The progress with its pace and status; `pace_of` lets a table compute each pace once."""
+    """The progress with its pace, status and forecast; `pace_of` lets a table compute each pace
+    once. A forecast of a year that is over is its figure, and is not shown as one."""
     indicator, target_period, percent = progress.indicator, progress.target_period, progress.percent
     pace = (
         pace_of(indicator, target_period, query.year, query.last_month, today)
@@ -119,7 +127,24 @@ def figure(
         else None
     )
     status = status_of(indicator, percent, pace)
-    return Figure(indicator, progress.actual, progress.target, target_period, percent, pace, status)
+    if forecast is not None and forecast.basis == Basis.FINAL:
+        forecast = None
+    return Figure(
+        indicator,
+        progress.actual,
+        progress.target,
+        target_period,
+        percent,
+        pace,
+        status,
+        forecast,
+        progress.year_target,
+    )
+
+
+def forecast_month(query: ProgressQuery, today: date) -> int:
+    """The last month a forecast starts from: the figures' last month, if it is over."""
+    return last_month_over(query.year, query.last_month, today)
 
 
 # --- the unit's own figures --------------------------------------------------------------------
@@ -161,8 +186,25 @@ class IndicatorRow:
         return (self.change > 0) == self.indicator.higher_is_better
 
 
-def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[IndicatorRow]:
-    """The unit's progress for the period and for the same period a year earlier."""
+History = dict[tuple[int, int], MonthFigures]  # (indicator id, year) -> its months
+
+
+def unit_history(unit: Unit, year: int) -> History:
+    """The unit's monthly figures of the year and the PROFILE_YEARS before it, for its trend
+    chart and its forecasts: one query."""
+    found: History = defaultdict(dict)
+    for indicator_id, y, month, total, entries in MonthlyTotal.objects.filter(
+        unit=unit, year__gte=year - PROFILE_YEARS, year__lte=year
+    ).values_list("indicator_id", "year", "month", "total", "entries"):
+        found[(indicator_id, y)][month] = (total, entries)
+    return found
+
+
+def indicator_rows(
+    unit: Unit, query: ProgressQuery, today: date, history: History
+) -> list[IndicatorRow]:
+    """The unit's progress for the period and for the same period a year earlier, each with
+    the year-end forecast from its `history` (unit_history)."""
     indicators = list(Indicator.objects.filter(is_active=True))
     now = progress_for(unit, query.year, query.period, query.through_month, indicators=indicators)
     before = {
@@ -171,7 +213,21 @@ def indicator_rows(unit: Unit, query: ProgressQuery, today: date) -> list[Indica
             unit, query.year - 1, query.period, query.through_month, indicators=indicators
         )
     }
-    return [IndicatorRow(figure(p, query, today), before[p.indicator.pk]) for p in now]
+    through = forecast_month(query, today)
+    return [
+        IndicatorRow(
+            figure(p, query, today, forecast=_forecast_of(p.indicator, history, query, through)),
+            before[p.indicator.pk],
+        )
+        for p in now
+    ]
+
+
+def _forecast_of(
+    indicator: Indicator, history: History, query: ProgressQuery, through: int
+) -> Forecast | None:
+    by_year = {y: months for (pk, y), months in history.items() if pk == indicator.pk}
+    return forecast_from_months(indicator, by_year, query.year, through)
 
 
 # --- the children table ------------------------------------------------------------------------
@@ -212,8 +268,9 @@ class ChildrenTable:
 def children_table(
     parent: Unit, query: ProgressQuery, today: date, indicators: list[Indicator] | None = None
 ) -> ChildrenTable:
-    """Every child with its actual, target and percent per key indicator: six queries at most
-    (the indicators unless passed in, the children, their progress, their month's data entry).
+    """Every child with its actual, target, percent and forecast per key indicator: seven
+    queries at most (the indicators unless passed in, the children, their progress, their
+    forecasts, their month's data entry).
 
     Key indicators are those some child has a target for; where none has, those with figures.
     The children are found once; the other queries look their rows up by id, so none of them
@@ -234,11 +291,15 @@ def children_table(
 
     pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
     shown = {i.pk for i in key}
+    ids = [child.pk for child in children]
+    forecasts = forecasts_for_units(ids, query.year, forecast_month(query, today), key)
     table_rows = [
         ChildRow(
             child,
             {
-                p.indicator.pk: figure(p, query, today, pace_of)
+                p.indicator.pk: figure(
+                    p, query, today, pace_of, forecasts.get((child.pk, p.indicator.pk))
+                )
                 for p in progress[child.pk]
                 if p.indicator.pk in shown
             },
@@ -260,18 +321,16 @@ def completeness_month(query: ProgressQuery, today: date) -> tuple[int, int]:
 # --- the trend chart ---------------------------------------------------------------------------
 
 
-def trend(unit: Unit, year: int, indicators: Iterable[Indicator], today: date) -> list[dict]:
-    """Per indicator, monthly and cumulative figures of the year and the year before, and the
-    year's targets, ready for json_script: two queries.
+def trend(
+    unit: Unit, year: int, rows: Iterable[IndicatorRow], today: date, by_month: History
+) -> list[dict]:
+    """Per indicator, monthly and cumulative figures of the year and the year before, the
+    year's targets and the forecast's path to December, ready for json_script: one query (the
+    months are the unit's history, already read).
 
     Cumulative month m is the figure "through month m", by progress_for's rule. Months still to
     come are None so the lines stop at today.
     """
-    by_month: dict[tuple[int, int], MonthFigures] = defaultdict(dict)
-    for indicator_id, y, month, total, entries in MonthlyTotal.objects.filter(
-        unit=unit, year__in=[year - 1, year]
-    ).values_list("indicator_id", "year", "month", "total", "entries"):
-        by_month[(indicator_id, y)][month] = (total, entries)
     targets = {
         (indicator_id, period): value
         for indicator_id, period, value in Target.objects.filter(unit=unit, year=year).values_list(
@@ -283,8 +342,10 @@ def trend(unit: Unit, year: int, indicators: Iterable[Indicator], today: date) -
         shown = range(0)
 
     series = []
-    for indicator in indicators:
-        now, before = by_month[(indicator.pk, year)], by_month[(indicator.pk, year - 1)]
+    for row in rows:
+        indicator, forecast = row.indicator, row.figure.forecast
+        now = by_month.get((indicator.pk, year), {})
+        before = by_month.get((indicator.pk, year - 1), {})
         series.append(
             {
                 "code": indicator.code,
@@ -299,6 +360,9 @@ def trend(unit: Unit, year: int, indicators: Iterable[Indicator], today: date) -
                 "cumulative_before": [_through(indicator, before, m) for m in range(1, 13)],
                 "target_year": targets.get((indicator.pk, Period.YEAR)),
                 "target_h1": targets.get((indicator.pk, Period.H1)),
+                "forecast": forecast.path(_through(indicator, now, forecast.through_month))
+                if forecast
+                else None,
             }
         )
     return series

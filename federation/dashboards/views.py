@@ -44,8 +44,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for_user_or_404(request.user, pk)
     today = timezone.localdate()
     query = _query(request, today)
-    rows = selectors.indicator_rows(unit, query, today)
-    trend = selectors.trend(unit, query.year, [r.indicator for r in rows], today)
+    history = selectors.unit_history(unit, query.year)
+    rows = selectors.indicator_rows(unit, query, today, history)
+    trend = selectors.trend(unit, query.year, rows, today, history)
     context = {
         "unit": unit,
         "query": query,
@@ -107,8 +108,9 @@ def dashboard_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     query = ProgressQueryForm(request.GET, today=today).query
     stem = f"{slugify(unit.code) or unit.pk}-{query.period}-{query.year}"
     if table == "indicators":
-        rows = selectors.indicator_rows(unit, query, today)
-        trend = selectors.trend(unit, query.year, [r.indicator for r in rows], today)
+        history = selectors.unit_history(unit, query.year)
+        rows = selectors.indicator_rows(unit, query, today, history)
+        trend = selectors.trend(unit, query.year, rows, today, history)
         return excel.workbook_response(
             f"tien-do-{stem}.xlsx", indicator_sheet(rows, query), trend_sheet(trend, query.year)
         )

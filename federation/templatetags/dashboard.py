@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from federation import formatting
 from federation.dashboards.selectors import Figure, Status
 from federation.entries.selectors import MonthStatus
+from federation.forecasts import Basis
 from federation.models import Period
 
 register = template.Library()
@@ -49,6 +50,44 @@ def _bar(figure: Figure) -> str:
         f'<div class="progress" style="height: .5rem">'
         f'<div class="progress-bar {tone}" style="width: {figure.bar_width}%"></div></div>'
         f"{mark}</div>"
+    )
+
+
+def _forecast_text(figure: Figure) -> str:
+    """ "Dự báo cả năm: 14.200 (13.600–14.900), khoảng 93,5% kế hoạch" for an indicator with a
+    year target whose year is not over; empty otherwise."""
+    forecast = figure.forecast
+    if forecast is None or figure.year_target is None:
+        return ""
+    spread = (
+        f" ({formatting.vn_about(forecast.low)}–{formatting.vn_about(forecast.high)})"
+        if forecast.has_range
+        else ""
+    )
+    return (
+        f"Dự báo cả năm: {formatting.vn_about(forecast.value)}{spread}, khoảng "
+        f"{formatting.vn_percent(figure.forecast_percent)} kế hoạch"
+    )
+
+
+@register.simple_tag
+def forecast_line(figure: Figure) -> SafeString:
+    """The forecast under a figure, with how it was made as a tooltip."""
+    text = _forecast_text(figure)
+    if not text:
+        return mark_safe("")
+    how = f"Dự báo {Basis(figure.forecast.basis).label}"
+    return mark_safe(f'<div class="small forecast-line" title="{escape(how)}">{text}</div>')
+
+
+def _forecast_cell(figure: Figure) -> str:
+    if figure.forecast_percent is None:
+        return f'<td class="num" data-label="Dự báo cả năm">{formatting.MISSING}</td>'
+    return (
+        f'<td class="num" data-label="Dự báo cả năm" title="{_forecast_text(figure)}">'
+        f"{formatting.vn_percent(figure.forecast_percent)}"
+        f'<div class="small text-body-secondary">{formatting.vn_about(figure.forecast.value)}'
+        f"</div></td>"
     )
 
 
@@ -87,6 +126,7 @@ def child_row(children, query, period_params: str, row, main: Figure, rest) -> S
         f'<td class="num child-percent" data-label="Đạt %"><span class="fw-semibold">'
         f"{formatting.vn_percent(main.percent)}</span>{bar}</td>",
         f'<td data-label="Tình trạng">{_badge(main)}</td>',
+        _forecast_cell(main),
     ]
     for f in rest:
         if f.indicator.pk in children.table.targeted:

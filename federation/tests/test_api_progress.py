@@ -5,6 +5,7 @@ import random
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from federation.entries.services import EntryRow, entries_save
 from federation.models import MonthlyEntry, Period, Unit
@@ -62,6 +63,10 @@ class TestFormula:
             "target": 512,
             "target_period": "Y",
             "percent": 60.5,
+            # No earlier year to give a profile: six months' 310 go on in a straight line.
+            "forecast": 620,
+            "forecast_low": None,
+            "forecast_high": None,
         }
 
     def test_an_h1_target_wins_over_the_year_target(self, hoai_duc_2022, district_staff):
@@ -82,6 +87,9 @@ class TestFormula:
             "target": None,
             "target_period": None,
             "percent": None,
+            "forecast": 0,  # 2022 is over: its forecast is its figure
+            "forecast_low": None,
+            "forecast_high": None,
         }
 
     def test_the_whole_year_is_the_default_period(self, hoai_duc_2022, district_staff):
@@ -158,6 +166,46 @@ class TestRefusals:
         self, hoai_duc_2022, city_leader, tree, django_assert_max_num_queries
     ):
         client = api_as(city_leader)
-        # token + user, the unit (scope: roles), indicators, roll-up rows, targets
-        with django_assert_max_num_queries(6):
+        # token + user, the unit (scope: roles), indicators, roll-up rows, targets, and the
+        # forecasts' years of roll-up rows
+        with django_assert_max_num_queries(7):
             client.get(progress_url(tree["city"]), {"year": 2022})
+
+
+class TestForecast:
+    """The added `forecast` fields (API.md allows added fields): the dashboard's forecast."""
+
+    def test_the_forecast_follows_last_years_profile_with_a_range_from_older_years(
+        self, hoai_duc_2022, district_staff
+    ):
+        new_members = indicator("new_members")
+        profiles = {2021: (30, 20), 2020: (10, 40), 2019: (60, 10)}  # (each of Jan–Jun, Jul–Dec)
+        entries_save(
+            rows=[
+                EntryRow(hoai_duc_2022, new_members, year, month, first if month <= 6 else second)
+                for year, (first, second) in profiles.items()
+                for month in range(1, 13)
+            ],
+            user=None,
+        )
+        response = api_as(district_staff).get(
+            progress_url(hoai_duc_2022), {"year": 2022, "period": "H1"}
+        )
+        row = by_code(response)["new_members"]
+        # 2021 had 180 of its 300 by June: smoothed, (180 + 6) / (300 + 12) of the year.
+        assert row["forecast"] == round(310 * 312 / 186)
+        assert row["forecast_low"] == round(310 * (420 + 12) / (360 + 6))  # 2019: early
+        assert row["forecast_high"] == round(310 * (300 + 12) / (60 + 6))  # 2020: late
+        assert row["forecast_low"] < row["forecast"] < row["forecast_high"]
+
+    def test_a_cut_off_month_is_where_the_forecast_starts(self, hoai_duc_2022, district_staff):
+        response = api_as(district_staff).get(
+            progress_url(hoai_duc_2022), {"year": 2022, "period": "H1", "through_month": 3}
+        )
+        assert by_code(response)["new_members"]["forecast"] == 200 * 12 // 3
+
+    def test_a_year_not_begun_has_no_forecast(self, hoai_duc_2022, district_staff):
+        year = timezone.localdate().year + 1
+        response = api_as(district_staff).get(progress_url(hoai_duc_2022), {"year": year})
+        assert by_code(response)["new_members"]["forecast"] is None
+        assert by_code(response)["new_members"]["forecast_high"] is None

@@ -54,6 +54,19 @@ def test_pdf_gives_the_figures_in_generated_sentences(built):
     assert "Thu kinh phí công đoàn được 1.500.000.000 đồng" in text
 
 
+def test_pdf_says_where_the_year_is_heading_at_the_start_of_part_two(built):
+    text = pdf_reading.full_text(built)
+
+    sentence = (
+        "Nếu giữ nhịp độ như 6 tháng đầu năm, cả năm dự kiến kết nạp mới khoảng 319 đoàn viên, "
+        "đạt 62,3% kế hoạch."
+    )
+    assert sentence in text
+    assert text.index("Phần II") < text.index(sentence)
+    # New CĐCS have an H1 target only: no year's plan to hold the forecast against.
+    assert "dự kiến thành lập" not in text
+
+
 def test_pdf_tables_give_plan_actual_percent_and_last_year(built):
     text = pdf_reading.full_text(built)
 

@@ -57,8 +57,9 @@ def test_snapshot_costs_the_same_queries_whatever_the_number_of_children(
         GrassrootsFactory(parent=hoai_duc_2022, code=f"HD1{number:02d}")
     hoai_duc_2022.refresh_from_db()
 
-    # the children, progress_for this year and last year (3 each), the children's figures (3)
-    with django_assert_num_queries(1 + 3 + 3 + 3):
+    # the indicators, the children, progress_for this year and last year (2 each), the
+    # year-end forecast, the children's figures (2)
+    with django_assert_num_queries(1 + 1 + 2 + 2 + 1 + 2):
         selectors.figures_snapshot(hoai_duc_2022, 2022, "H1", 6)
 
 
@@ -137,3 +138,26 @@ def test_zip_takes_the_latest_finished_pdf_of_each_child(tree):
     # Mê Linh's build in this batch failed: its earlier PDF goes in the ZIP instead.
     assert [(v.report.unit.code, v.number) for v in latest] == [("HD", 1), ("ML", 1)]
     assert latest[1].pk == earlier.pk
+
+
+def test_a_mid_year_snapshot_says_where_the_year_is_heading(hoai_duc_2022):
+    snapshot = selectors.figures_snapshot(hoai_duc_2022, 2022, "H1", 6)
+
+    by_code = {row["code"]: row for row in snapshot["indicators"]}
+    # 310 by June; 2021 had all its 200 by June: 310 × (200 + 12) / (200 + 6) = 319
+    assert by_code["new_members"]["forecast"] == {
+        "value": 319,
+        "low": None,
+        "high": None,
+        "basis": "profile",
+        "through_month": 6,
+        "year_target": 512,
+        "percent": "62.3",
+    }
+    # An H1 target only: the forecast is there, its percent of a year target is not.
+    assert by_code["new_grassroots_unions"]["forecast"]["percent"] is None
+
+
+def test_a_year_end_snapshot_has_no_forecast(hoai_duc_2022):
+    snapshot = selectors.figures_snapshot(hoai_duc_2022, 2022, "H2", 12)
+    assert all(row["forecast"] is None for row in snapshot["indicators"])

@@ -121,6 +121,15 @@ def test_built_version_keeps_the_figures_it_was_made_from(
         "target_period": "Y",
         "percent": "60.5",
         "previous": 200,
+        "forecast": {
+            "value": 319,
+            "low": None,
+            "high": None,
+            "basis": "profile",
+            "through_month": 6,
+            "year_target": 512,
+            "percent": "62.3",
+        },
     }
     with version.pdf.open("rb") as stored:
         assert stored.read(5) == b"%PDF-"

@@ -14,6 +14,8 @@ def row(code="new_members", actual=310, target=512, target_period="Y", percent="
         "target_period": target_period,
         "percent": percent,
         "previous": extra.pop("previous", 0),
+        "higher_is_better": extra.pop("higher_is_better", True),
+        **extra,
     }
 
 
@@ -127,3 +129,46 @@ def test_the_level_above_is_named_by_its_short_form(name, kind, expected):
 )
 def test_place_names_come_from_federation_names(name, expected):
     assert wording.place_name(name) == expected
+
+
+# --- where the year is heading --------------------------------------------------------------
+
+
+def forecast(value=14_187, percent="93.4", basis="profile", through_month=6):
+    return {
+        "value": value,
+        "low": None,
+        "high": None,
+        "basis": basis,
+        "through_month": through_month,
+        "year_target": 15_190,
+        "percent": percent,
+    }
+
+
+def test_the_outlook_reads_like_the_report_would_say_it():
+    assert wording.outlook_sentences([row(forecast=forecast())]) == [
+        "Nếu giữ nhịp độ như 6 tháng đầu năm, cả năm dự kiến kết nạp mới khoảng 14.200 đoàn "
+        "viên, đạt 93,4% kế hoạch."
+    ]
+
+
+def test_a_cut_off_in_may_keeps_the_pace_of_five_months():
+    sentences = wording.outlook_sentences(
+        [row("training_classes", forecast=forecast(12, "80.0", "straight_line", 5))]
+    )
+    assert sentences == [
+        "Nếu giữ nhịp độ như 5 tháng đầu năm, cả năm dự kiến tổ chức khoảng 12 lớp tập huấn "
+        "nghiệp vụ công đoàn, đạt 80% kế hoạch."
+    ]
+
+
+def test_the_outlook_leaves_out_what_it_cannot_say_in_words():
+    rows = [
+        row("members_left", higher_is_better=False, forecast=forecast()),  # a ceiling, not a goal
+        row("total_members", forecast=forecast(basis="latest")),  # a stock stays where it is
+        row("initiatives", forecast=forecast(percent=None)),  # no year target
+        row("new_party_members"),  # a snapshot from before the forecast
+        row("officials_trained", forecast=None),
+    ]
+    assert wording.outlook_sentences(rows) == []

@@ -49,6 +49,13 @@
     return lines;
   }
 
+  // Where the year is heading: from the last month of figures to December, dashed.
+  function forecastLine(series) {
+    if (!series.forecast) return [];
+    const dashed = { borderDash: [6, 4], pointRadius: 0, borderWidth: 2, tension: 0.2 };
+    return [line("Dự báo đến cuối năm", series.forecast, colors.now, dashed)];
+  }
+
   function draw(code) {
     const series = data.series.find((s) => s.code === code) || data.series[0];
     if (!series) return;
@@ -72,6 +79,7 @@
           datasets: [
             line(`Lũy kế ${data.year}`, series.cumulative, colors.now, { borderWidth: 3 }),
             line(`Lũy kế ${data.year - 1}`, series.cumulative_before, colors.before, {}),
+            ...forecastLine(series),
             ...targetLines(series),
           ],
         },

@@ -491,11 +491,17 @@ def test_completeness_is_shown_for_the_figures_last_month_that_is_over(query, mo
 # --- the trend ---------------------------------------------------------------------------------
 
 
+def trend_of(unit, year: int) -> dict[str, dict]:
+    history = dashboards.unit_history(unit, year)
+    rows = dashboards.indicator_rows(unit, ProgressQuery(year, "Y", None), TODAY, history)
+    return {s["code"]: s for s in dashboards.trend(unit, year, rows, TODAY, history)}
+
+
 def test_the_trend_has_monthly_and_cumulative_figures_of_both_years(figures):
     unit = figures["hoai_duc"]
     members, total = indicator("new_members"), indicator("total_members")
 
-    series = {s["code"]: s for s in dashboards.trend(unit, 2022, [members, total], TODAY)}
+    series = trend_of(unit, 2022)
 
     assert series["new_members"]["monthly"][2:8] == [200, 0, 60, 50, 0, 70]
     assert series["new_members"]["monthly_before"][3:6] == [150, 0, 126]
@@ -511,7 +517,7 @@ def test_the_trend_has_monthly_and_cumulative_figures_of_both_years(figures):
 
 
 def test_the_trend_stops_at_this_month(tree):
-    series = dashboards.trend(tree["city"], 2026, [indicator("new_members")], TODAY)[0]
+    series = trend_of(tree["city"], 2026)["new_members"]
     assert series["monthly"][10] == 0 and series["monthly"][11] is None
     assert series["cumulative"][11] is None
 
