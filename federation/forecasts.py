@@ -2,13 +2,15 @@
 
 Recruitment is seasonal (few admissions around Tết, many in the months before 1/5 and in the
 year-end push), so a straight line from today misleads. A flow's figure to date is divided by the
-share of its year that the unit had reached by the same month last year (last year's monthly
-profile). That share is smoothed towards an even year by `EVEN_MONTHS` months' worth of prior
-(one unit of the indicator per month): a unit of thousands follows its own profile, a CĐCS that
-admitted three members last year is not projected from where those three happened to fall, and a
-unit with nothing last year goes on in a straight line. Where several past years have figures,
-each year's profile gives a projection and their spread is the range. A stock (total members)
-keeps its latest value; a year that is over is its figure.
+share of its year reached by the same month last year (last year's monthly profile). A
+federation's profile is its own last year: the sum of many units, its months are the season. A
+CĐCS's own months are few and noisy, so its profile is its parent's, the units around it
+(profile_path; the back-test in bench/ chose this, see bench/README.md). The share is smoothed
+towards an even year by `EVEN_MONTHS` months' worth of prior (one unit of the indicator a month),
+so a profile of a handful is not followed to the letter, and a profile unit with nothing last
+year gives a straight line. Where several past years have figures, each year's profile gives a
+projection and their spread is the range. A stock (total members) keeps its latest value; a
+year that is over is its figure.
 
 The arithmetic is `forecast`; `forecasts_for_units` reads what it needs for many units in one
 query, and `forecast_from_months` takes it from monthly figures a page has read already.
@@ -22,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 from django.db.models import Case, F, Q, Sum, Value, When
 
-from .models import Aggregation, Indicator, MonthlyTotal
+from .models import Aggregation, Indicator, MonthlyTotal, Unit
 from .selectors import aggregate_months, percent_of
 
 # How many past years give a profile (the latest one the projection, all of them its range).
@@ -137,21 +139,35 @@ def _cumulative_shares(
 # --- reading the figures --------------------------------------------------------------------------
 
 
+def profile_path(unit: Unit) -> str:
+    """The path of the unit whose past years give `unit` its profile: a federation's own (the
+    sum of many units, its months are the season), a CĐCS's parent's (a CĐCS's own months are
+    few and noisy; the units around it share its seasons). A CĐCS at the top has only its own."""
+    if unit.is_grassroots and unit.depth > 1:
+        return unit.path[: -unit.steplen]
+    return unit.path
+
+
 def forecast_from_months(
-    indicator: Indicator, by_year: Mapping[int, MonthFigures], year: int, through_month: int
+    indicator: Indicator,
+    this_year: MonthFigures,
+    profile: Mapping[int, MonthFigures],
+    year: int,
+    through_month: int,
 ) -> Forecast | None:
-    """The forecast from monthly figures already read ({year: {month: (total, entries)}}, this
-    year and up to PROFILE_YEARS before it), as a page that draws the months has them."""
-    now = {m: v for m, v in by_year.get(year, {}).items() if m <= through_month}
+    """The forecast from monthly figures already read: the unit's months of `year` and the
+    past years of its profile unit ({year: {month: (total, entries)}}, profile_path), as a
+    page that draws the months has them."""
+    now = {m: v for m, v in this_year.items() if m <= through_month}
     past = {
         y: PastYear(
             sum(total for m, (total, _) in months.items() if m <= through_month),
             sum(total for total, _ in months.values()),
         )
-        for y, months in by_year.items()
+        for y, months in profile.items()
         if y < year
     }
-    last_year = by_year.get(year - 1, {})
+    last_year = profile.get(year - 1, {})
     months = [last_year.get(m, (0, 0))[0] for m in range(1, 13)]
     return forecast(
         indicator,
@@ -166,50 +182,82 @@ UnitIndicator = tuple[int, int]  # (unit id, indicator id)
 
 
 def forecasts_for_units(
-    ids: Iterable[int], year: int, through_month: int, indicators: Iterable[Indicator]
+    units: Iterable[Unit],
+    year: int,
+    through_month: int,
+    indicators: Iterable[Indicator],
+    *,
+    around: Iterable[Unit] = (),
 ) -> dict[UnitIndicator, Forecast]:
     """(unit id, indicator id) → the forecast from figures through `through_month`, for many
-    units in one query of the roll-up: per unit, indicator and year the database adds up each
-    flow's months to date and its whole year; a stock's months to date come back one by one."""
+    units in one query of the roll-up: the units' months of the year to date (a flow's added
+    up by the database, a stock's one by one) and, for each profile unit (profile_path), each
+    flow's past years to date and whole. `around`: units already at hand that may be profile
+    units (a table's parent), else their ids cost a query."""
     by_id = {indicator.pk: indicator for indicator in indicators}
-    if not 1 <= through_month <= 12 or not by_id:
+    units = list(units)
+    if not 1 <= through_month <= 12 or not by_id or not units:
         return {}
-    ids = list(ids)
     stocks = [pk for pk, i in by_id.items() if i.aggregation == Aggregation.LAST]
     flows = [pk for pk in by_id if pk not in stocks]
+    profile_ids = _ids_of_paths({profile_path(unit) for unit in units}, [*units, *around])
     to_date = Q(month__lte=through_month)
-    rows = (
-        MonthlyTotal.objects.filter(unit__in=ids)
-        .filter(
-            Q(indicator__in=flows, year__gte=year - PROFILE_YEARS, year__lte=year)
-            | Q(indicator__in=stocks, year=year, month__lte=through_month)
+    sums = {
+        "through": Sum("total", filter=to_date),
+        "whole": Sum("total"),
+        "reported": Sum("entries", filter=to_date),
+    }
+    # Two index scans in one statement: the view is a union, and an OR across it, or a join
+    # to find the profile units, would read it whole.
+    this_year = (
+        MonthlyTotal.objects.filter(
+            unit__in=[unit.pk for unit in units],
+            indicator__in=by_id,
+            year=year,
+            month__lte=through_month,
         )
         .annotate(stock_month=_month_of_stocks(stocks))
         .values_list("unit_id", "indicator_id", "year", "stock_month")
-        .annotate(
-            through=Sum("total", filter=to_date),
-            whole=Sum("total"),
-            reported=Sum("entries", filter=to_date),
+        .annotate(**sums)
+    )
+    past_years = (
+        MonthlyTotal.objects.filter(
+            unit__in=set(profile_ids.values()),
+            indicator__in=flows,
+            year__gte=year - PROFILE_YEARS,
+            year__lt=year,
         )
+        .annotate(stock_month=Value(0))
+        .values_list("unit_id", "indicator_id", "year", "stock_month")
+        .annotate(**sums)
     )
     now: dict[UnitIndicator, MonthFigures] = defaultdict(dict)
     past: dict[UnitIndicator, dict[int, PastYear]] = defaultdict(dict)
-    for unit_id, indicator_id, y, month, through, total, entries in rows:
-        key = (unit_id, indicator_id)
+    for unit_id, indicator_id, y, month, through, total, entries in this_year.union(
+        past_years, all=True
+    ):
         if y == year:
-            now[key][month] = (int(through or 0), int(entries or 0))
+            now[(unit_id, indicator_id)][month] = (int(through or 0), int(entries or 0))
         else:
-            past[key][y] = PastYear(int(through or 0), int(total))
+            past[(unit_id, indicator_id)][y] = PastYear(int(through or 0), int(total))
     return {
-        (unit_id, pk): forecast(
+        (unit.pk, pk): forecast(
             indicator,
-            aggregate_months(indicator, now.get((unit_id, pk), {})),
+            aggregate_months(indicator, now.get((unit.pk, pk), {})),
             through_month,
-            _latest_first(past.get((unit_id, pk), {}), year),
+            _latest_first(past.get((profile_ids.get(profile_path(unit)), pk), {}), year),
         )
-        for unit_id in ids
+        for unit in units
         for pk, indicator in by_id.items()
     }
+
+
+def _ids_of_paths(paths: set[str], at_hand: Iterable[Unit]) -> dict[str, int]:
+    """Path → id of the units at these paths: from the units at hand, else one query."""
+    found = {unit.path: unit.pk for unit in at_hand if unit.path in paths}
+    if missing := paths - found.keys():
+        found.update(Unit.objects.filter(path__in=missing).values_list("path", "pk"))
+    return found
 
 
 def _month_of_stocks(stocks: list[int]) -> Case:

@@ -224,7 +224,7 @@ def _forecasts(
     if kind != ReportKind.H1:
         return {}
     start = last_month_over(year, through_month, timezone.localdate())
-    found = forecasts_for_units([unit.pk], year, start, indicators)
+    found = forecasts_for_units([unit], year, start, indicators)
     return {indicator_id: forecast for (_, indicator_id), forecast in found.items()}
 
 

@@ -278,7 +278,7 @@ def _with_forecasts(
     over, as the dashboard shows it: one query."""
     start = forecast_month(progress, timezone.localdate())
     indicators = [row.indicator for row in rows]
-    found = forecasts_for_units([unit.pk], progress.year, start, indicators)
+    found = forecasts_for_units([unit], progress.year, start, indicators)
     return [ProgressWithForecast(row, found.get((unit.pk, row.indicator.pk))) for row in rows]
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import models
+from django.db.models import Q, Subquery
 
 from ..entries.selectors import MONTH_STATUS_LABELS, MonthStatus, children_completeness
 from ..forecasts import (
@@ -23,6 +24,7 @@ from ..forecasts import (
     Forecast,
     forecast_from_months,
     forecasts_for_units,
+    profile_path,
 )
 from ..forms import ProgressQuery
 from ..models import Aggregation, EmulationCluster, Indicator, MonthlyTotal, Period, Target, Unit
@@ -186,22 +188,39 @@ class IndicatorRow:
         return (self.change > 0) == self.indicator.higher_is_better
 
 
-History = dict[tuple[int, int], MonthFigures]  # (indicator id, year) -> its months
+@dataclass(frozen=True)
+class UnitHistory:
+    """The monthly figures a dashboard draws and forecasts from, by (indicator id, year)."""
+
+    own: dict[tuple[int, int], MonthFigures]  # the unit's, this year and last
+    profile: dict[tuple[int, int], MonthFigures]  # its profile unit's past years (forecasts)
 
 
-def unit_history(unit: Unit, year: int) -> History:
-    """The unit's monthly figures of the year and the PROFILE_YEARS before it, for its trend
-    chart and its forecasts: one query."""
-    found: History = defaultdict(dict)
-    for indicator_id, y, month, total, entries in MonthlyTotal.objects.filter(
-        unit=unit, year__gte=year - PROFILE_YEARS, year__lte=year
-    ).values_list("indicator_id", "year", "month", "total", "entries"):
-        found[(indicator_id, y)][month] = (total, entries)
-    return found
+def unit_history(unit: Unit, year: int) -> UnitHistory:
+    """The unit's monthly figures of the year and the year before (its trend chart), and the
+    PROFILE_YEARS before the year of the unit whose seasons its forecast follows (itself, or a
+    CĐCS's parent): one query."""
+    profile = profile_path(unit)
+    units = Q(unit=unit)
+    if profile != unit.path:
+        # The parent's id as a scalar sub-query: the database looks it up once and reads both
+        # units by index (a join to the unit table would read the whole view).
+        units |= Q(unit=Subquery(Unit.objects.filter(path=profile).values("pk")[:1]))
+    rows = MonthlyTotal.objects.filter(
+        units, year__gte=year - PROFILE_YEARS, year__lte=year
+    ).values_list("unit_id", "indicator_id", "year", "month", "total", "entries")
+    own: dict[tuple[int, int], MonthFigures] = defaultdict(dict)
+    past: dict[tuple[int, int], MonthFigures] = defaultdict(dict)
+    for unit_id, indicator_id, y, month, total, entries in rows:
+        if unit_id == unit.pk and y >= year - 1:
+            own[(indicator_id, y)][month] = (total, entries)
+        if (unit_id != unit.pk or profile == unit.path) and y < year:
+            past[(indicator_id, y)][month] = (total, entries)
+    return UnitHistory(own, past)
 
 
 def indicator_rows(
-    unit: Unit, query: ProgressQuery, today: date, history: History
+    unit: Unit, query: ProgressQuery, today: date, history: UnitHistory
 ) -> list[IndicatorRow]:
     """The unit's progress for the period and for the same period a year earlier, each with
     the year-end forecast from its `history` (unit_history)."""
@@ -224,10 +243,11 @@ def indicator_rows(
 
 
 def _forecast_of(
-    indicator: Indicator, history: History, query: ProgressQuery, through: int
+    indicator: Indicator, history: UnitHistory, query: ProgressQuery, through: int
 ) -> Forecast | None:
-    by_year = {y: months for (pk, y), months in history.items() if pk == indicator.pk}
-    return forecast_from_months(indicator, by_year, query.year, through)
+    this_year = history.own.get((indicator.pk, query.year), {})
+    profile = {y: months for (pk, y), months in history.profile.items() if pk == indicator.pk}
+    return forecast_from_months(indicator, this_year, profile, query.year, through)
 
 
 # --- the children table ------------------------------------------------------------------------
@@ -291,8 +311,9 @@ def children_table(
 
     pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
     shown = {i.pk for i in key}
-    ids = [child.pk for child in children]
-    forecasts = forecasts_for_units(ids, query.year, forecast_month(query, today), key)
+    forecasts = forecasts_for_units(
+        children, query.year, forecast_month(query, today), key, around=[parent]
+    )
     table_rows = [
         ChildRow(
             child,
@@ -322,7 +343,7 @@ def completeness_month(query: ProgressQuery, today: date) -> tuple[int, int]:
 
 
 def trend(
-    unit: Unit, year: int, rows: Iterable[IndicatorRow], today: date, by_month: History
+    unit: Unit, year: int, rows: Iterable[IndicatorRow], today: date, history: UnitHistory
 ) -> list[dict]:
     """Per indicator, monthly and cumulative figures of the year and the year before, the
     year's targets and the forecast's path to December, ready for json_script: one query (the
@@ -344,8 +365,8 @@ def trend(
     series = []
     for row in rows:
         indicator, forecast = row.indicator, row.figure.forecast
-        now = by_month.get((indicator.pk, year), {})
-        before = by_month.get((indicator.pk, year - 1), {})
+        now = history.own.get((indicator.pk, year), {})
+        before = history.own.get((indicator.pk, year - 1), {})
         series.append(
             {
                 "code": indicator.code,

@@ -13,8 +13,9 @@ from federation.forecasts import (
     forecast,
     forecast_from_months,
     forecasts_for_units,
+    profile_path,
 )
-from federation.models import Aggregation, Indicator, MonthlyTotal
+from federation.models import Aggregation, Indicator, MonthlyTotal, Unit
 from federation.tests.factories import indicator
 
 FLOW = Indicator(code="new_members", aggregation=Aggregation.SUM)
@@ -131,18 +132,39 @@ class TestReadingTheRollup:
         units = [*leaves, tree["hoai_duc"], tree["city"]]
         indicators = [indicator("new_members"), indicator("total_members")]
 
+        parents = [tree["me_linh"], tree["education"]]
         with django_assert_num_queries(1):
-            found = forecasts_for_units([u.pk for u in units], 2025, through_month, indicators)
+            found = forecasts_for_units(units, 2025, through_month, indicators, around=parents)
+        # Without the profile units at hand, their ids cost one more query.
+        with django_assert_num_queries(2):
+            assert forecasts_for_units(units, 2025, through_month, indicators) == found
 
         for unit in units:
-            by_year = _months_of(unit)
+            own, profile = _months_of(unit), _months_of(Unit.objects.get(path=profile_path(unit)))
             for i in indicators:
-                by_indicator = {y: m for (pk, y), m in by_year.items() if pk == i.pk}
-                expected = forecast_from_months(i, by_indicator, 2025, through_month)
+                this_year = own.get((i.pk, 2025), {})
+                past = {y: m for (pk, y), m in profile.items() if pk == i.pk}
+                expected = forecast_from_months(i, this_year, past, 2025, through_month)
                 assert _figures(found[(unit.pk, i.pk)]) == _figures(expected), (unit.code, i.code)
 
+    def test_a_cdcs_follows_its_parents_seasons_and_a_federation_its_own(self, tree):
+        new_members = indicator("new_members")
+        rows = [EntryRow(tree["hd_1"], new_members, 2025, m, v) for m, v in enumerate(SEASONAL, 1)]
+        rows += [EntryRow(tree["hd_2"], new_members, 2025, m, 1) for m in range(1, 13)]
+        rows += [EntryRow(tree["hd_2"], new_members, 2026, m, 4) for m in range(1, 6)]
+        entries_save(rows=rows, user=None)
+        found = forecasts_for_units([tree["hd_2"], tree["hoai_duc"]], 2026, 5, [new_members])
+
+        # Hoài Đức's 2025, 155 of 412 by May, smoothed: (155 + 5) / (412 + 12). hd_2's own
+        # even year, which would give 20 × 24 / 10 = 48, is not its profile.
+        assert found[(tree["hd_2"].pk, new_members.pk)].value == round(20 * 424 / 160)
+        assert found[(tree["hoai_duc"].pk, new_members.pk)].value == round(20 * 424 / 160)
+        assert profile_path(tree["hd_2"]) == tree["hoai_duc"].path
+        assert profile_path(tree["hoai_duc"]) == tree["hoai_duc"].path
+
     def test_a_unit_with_nothing_recorded_has_a_forecast_of_nothing(self, tree):
-        found = forecasts_for_units([tree["hd_1"].pk], 2025, 5, [indicator("new_members")])
+        found = forecasts_for_units([tree["hd_1"]], 2025, 5, [indicator("new_members")])
+
         result = found[(tree["hd_1"].pk, indicator("new_members").pk)]
         assert (result.value, result.basis) == (0, Basis.STRAIGHT_LINE)
 

@@ -29,7 +29,8 @@ def clock():
 @pytest.fixture
 def season(tree, clock):
     """Hoài Đức's two CĐCS: hd_1 admits on a seasonal profile and is twice as quick this year;
-    hd_2 admitted 10 a month last year and half as many this year."""
+    hd_2 admitted 10 a month last year and half as many this year. Hoài Đức had 200 of its 520
+    by May 2025."""
     new_members = indicator("new_members")
     hd_1, hd_2 = tree["hd_1"], tree["hd_2"]
     rows = [EntryRow(hd_1, new_members, 2025, m, v) for m, v in enumerate(SEASONAL, start=1)]
@@ -86,15 +87,16 @@ def test_a_year_that_is_over_shows_no_forecast(client, season, district_staff):
 def test_the_children_table_puts_the_least_likely_first(client, season, district_staff):
     client.force_login(district_staff)
     table = page_text(client, season["hoai_duc"], "unit_dashboard_children", sort="forecast")
-    # hd_1: 300 × 412 / 155 = 797 of 900 (88,6%); hd_2: 25 × 132 / 55 = 60 of 200 (30%)
+    # A CĐCS follows Hoài Đức's seasons, 205/532 of the year by May:
+    # hd_1: 300 × 532 / 205 = 779 of 900 (86,6%); hd_2: 25 × 532 / 205 = 65 of 200 (32,5%)
     cells = re.findall(r'data-label="Dự báo cả năm"[^>]*>([^<]*)<', table)
-    assert cells == ["30%", "88,6%"]
+    assert cells == ["32,5%", "86,6%"]
     assert table.index(season["hd_2"].display_name) < table.index(season["hd_1"].display_name)
 
     turned = page_text(
         client, season["hoai_duc"], "unit_dashboard_children", sort="forecast", dir="desc"
     )
-    assert re.findall(r'data-label="Dự báo cả năm"[^>]*>([^<]*)<', turned) == ["88,6%", "30%"]
+    assert re.findall(r'data-label="Dự báo cả năm"[^>]*>([^<]*)<', turned) == ["86,6%", "32,5%"]
 
 
 def test_the_chart_draws_the_forecast_to_december(client, season, district_staff):
@@ -118,3 +120,10 @@ def test_the_children_table_costs_one_query_more_whatever_the_number_of_children
     # entry (2), clusters; and the forecasts, one query for every child
     with django_assert_max_num_queries(12):
         client.get(url, {"year": 2026}, headers={"HX-Request": "true"})
+
+
+def test_a_cdcs_page_forecasts_from_its_parents_seasons(client, season, district_staff):
+    client.force_login(district_staff)
+    page = page_text(client, season["hd_2"], period="Y")
+    # 25 × 532 / 205 = 65 of the year's 200, as in its parent's children table
+    assert "Dự báo cả năm: 65, khoảng 32,5% kế hoạch" in page
