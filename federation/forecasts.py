@@ -13,7 +13,7 @@ projection and their spread is the range. A stock (total members) keeps its late
 year that is over is its figure.
 
 The arithmetic is `forecast`; `forecasts_for_units` reads what it needs for many units in one
-query, and `forecast_from_months` takes it from monthly figures a page has read already.
+queries, and `forecast_from_months` takes it from monthly figures a page has read already.
 """
 
 from collections import defaultdict
@@ -190,10 +190,10 @@ def forecasts_for_units(
     around: Iterable[Unit] = (),
 ) -> dict[UnitIndicator, Forecast]:
     """(unit id, indicator id) → the forecast from figures through `through_month`, for many
-    units in one query of the roll-up: the units' months of the year to date (a flow's added
-    up by the database, a stock's one by one) and, for each profile unit (profile_path), each
-    flow's past years to date and whole. `around`: units already at hand that may be profile
-    units (a table's parent), else their ids cost a query."""
+    units in two queries of the roll-up, whatever their number: the units' months of the year
+    to date (a flow's added up by the database, a stock's one by one), and each profile unit's
+    (profile_path) flows over the past years, to date and whole. `around`: units already at
+    hand that may be profile units (a table's parent), else their ids cost a query."""
     by_id = {indicator.pk: indicator for indicator in indicators}
     units = list(units)
     if not 1 <= through_month <= 12 or not by_id or not units:
@@ -207,8 +207,9 @@ def forecasts_for_units(
         "whole": Sum("total"),
         "reported": Sum("entries", filter=to_date),
     }
-    # Two index scans in one statement: the view is a union, and an OR across it, or a join
-    # to find the profile units, would read it whole.
+    # Each by the ids, on the index: the view is a union, and an OR across it, or a join to
+    # find the profile units, would read it whole. Two statements rather than one UNION ALL,
+    # which the planner runs in parallel workers that cost more to start than it saves.
     this_year = (
         MonthlyTotal.objects.filter(
             unit__in=[unit.pk for unit in units],
@@ -233,23 +234,19 @@ def forecasts_for_units(
     )
     now: dict[UnitIndicator, MonthFigures] = defaultdict(dict)
     past: dict[UnitIndicator, dict[int, PastYear]] = defaultdict(dict)
-    for unit_id, indicator_id, y, month, through, total, entries in this_year.union(
-        past_years, all=True
-    ):
+    for unit_id, indicator_id, y, month, through, total, entries in [*this_year, *past_years]:
         if y == year:
             now[(unit_id, indicator_id)][month] = (int(through or 0), int(entries or 0))
         else:
             past[(unit_id, indicator_id)][y] = PastYear(int(through or 0), int(total))
-    return {
-        (unit.pk, pk): forecast(
-            indicator,
-            aggregate_months(indicator, now.get((unit.pk, pk), {})),
-            through_month,
-            _latest_first(past.get((profile_ids.get(profile_path(unit)), pk), {}), year),
-        )
-        for unit in units
-        for pk, indicator in by_id.items()
-    }
+    found = {}
+    for unit in units:
+        profile_id = profile_ids.get(profile_path(unit))
+        for pk, indicator in by_id.items():
+            actual = aggregate_months(indicator, now.get((unit.pk, pk), {}))
+            years = _latest_first(past.get((profile_id, pk), {}), year)
+            found[(unit.pk, pk)] = forecast(indicator, actual, through_month, years)
+    return found
 
 
 def _ids_of_paths(paths: set[str], at_hand: Iterable[Unit]) -> dict[str, int]:

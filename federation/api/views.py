@@ -275,7 +275,7 @@ def _with_forecasts(
     unit: Unit, rows: list[IndicatorProgress], progress: ProgressQuery
 ) -> list[ProgressWithForecast]:
     """Each row with the forecast from the figures through the period's last month that is
-    over, as the dashboard shows it: one query."""
+    over, as the dashboard shows it: two queries."""
     start = forecast_month(progress, timezone.localdate())
     indicators = [row.indicator for row in rows]
     found = forecasts_for_units([unit], progress.year, start, indicators)

@@ -288,9 +288,9 @@ class ChildrenTable:
 def children_table(
     parent: Unit, query: ProgressQuery, today: date, indicators: list[Indicator] | None = None
 ) -> ChildrenTable:
-    """Every child with its actual, target, percent and forecast per key indicator: seven
-    queries at most (the indicators unless passed in, the children, their progress, their
-    forecasts, their month's data entry).
+    """Every child with its actual, target, percent and forecast per key indicator: eight
+    queries at most (the indicators unless passed in, the children, their progress (2), their
+    forecasts (2), their month's data entry (2)).
 
     Key indicators are those some child has a target for; where none has, those with figures.
     The children are found once; the other queries look their rows up by id, so none of them

@@ -167,8 +167,8 @@ class TestRefusals:
     ):
         client = api_as(city_leader)
         # token + user, the unit (scope: roles), indicators, roll-up rows, targets, and the
-        # forecasts' years of roll-up rows
-        with django_assert_max_num_queries(7):
+        # forecast's roll-up rows (this year's, the past years')
+        with django_assert_max_num_queries(8):
             client.get(progress_url(tree["city"]), {"year": 2022})
 
 
