@@ -24,7 +24,7 @@ from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
 from federation.validation import check_year
 
-from . import drafts, pdf, wording
+from . import docx, drafts, pdf, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from .selectors import figures_snapshot, report_children
 
@@ -324,7 +324,8 @@ def _progress(version: ReportVersion, percent: int, **fields: Any) -> None:
 
 
 def report_version_build(*, version_id: int, first_delivery: bool = False) -> ReportVersion | None:
-    """Builds the version's PDF: figures (unless an earlier attempt saved them), HTML, PDF.
+    """Builds the version's files: figures (unless an earlier attempt saved them), HTML, PDF,
+    and the Word copy from the same figures and text.
 
     Safe to run again for the same version: a version already done is left alone, and so is one
     being built when `first_delivery` says this message cannot be the one building it (_claim).
@@ -341,20 +342,21 @@ def report_version_build(*, version_id: int, first_delivery: bool = False) -> Re
     html = pdf.render_html(version.document, version.snapshot)
     _progress(version, PROGRESS_RENDER)
     content = pdf.render_pdf(html)
-    _store_pdf(version, content)
+    _store_file(version.pdf, content)
+    _store_file(version.docx, docx.render_docx(version.document, version.snapshot))
+    version.status, version.progress = VersionStatus.DONE, 100
+    version.finished_at = timezone.now()
+    version.save(update_fields=["pdf", "docx", "status", "progress", "finished_at"])
     return version
 
 
-def _store_pdf(version: ReportVersion, content: bytes) -> None:
-    name = version.pdf.field.generate_filename(version, "report.pdf")
-    storage = version.pdf.storage
+def _store_file(field, content: bytes) -> None:
+    """Puts a built file where the version's field names it, unsaved until the caller saves."""
+    name = field.field.generate_filename(field.instance, "report")
     # An attempt killed after writing the file left it behind: this version's file, replace it.
-    if storage.exists(name):
-        storage.delete(name)
-    version.pdf.save(name, ContentFile(content), save=False)
-    version.status, version.progress = VersionStatus.DONE, 100
-    version.finished_at = timezone.now()
-    version.save(update_fields=["pdf", "status", "progress", "finished_at"])
+    if field.storage.exists(name):
+        field.storage.delete(name)
+    field.save(name, ContentFile(content), save=False)
 
 
 def report_version_fail(*, version_id: int, error: str) -> None:

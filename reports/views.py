@@ -1,5 +1,5 @@
-"""Report pages: a unit's reports, the edit form, version status (polled by htmx), the PDF, and
-the bulk action of a federation leader with its ZIP of PDFs.
+"""Report pages: a unit's reports, the edit form, version status (polled by htmx), the PDF and
+its Word copy, and the bulk action of a federation leader with its ZIP of PDFs and Word copies.
 
 Who may do what: seeing a report and downloading its PDF needs the unit in the user's scope
 (Permission.VIEW); editing and generating needs Permission.ENTER_DATA, since staff prepare the
@@ -177,14 +177,35 @@ def version_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("report_detail", pk=version.report_id)
 
 
+NOT_DONE = "Báo cáo chưa tạo xong."
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 @require_GET
 @login_required
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The version's PDF: the signed one once a leader has signed it."""
     version = selectors.version_for_user_or_404(request.user, pk)
     if not version.is_done:
-        return HttpResponse("Báo cáo chưa tạo xong.", status=409, content_type="text/plain")
+        return HttpResponse(NOT_DONE, status=409, content_type="text/plain")
     return FileResponse(
-        version.pdf.open("rb"), filename=version.download_name, content_type="application/pdf"
+        version.download_file.open("rb"),
+        filename=version.download_name,
+        content_type="application/pdf",
+    )
+
+
+@require_GET
+@login_required
+def version_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_for_user_or_404(request.user, pk)
+    if not version.is_done or not version.docx:
+        return HttpResponse(NOT_DONE, status=409, content_type="text/plain")
+    return FileResponse(
+        version.docx.open("rb"),
+        as_attachment=True,
+        filename=version.docx_name,
+        content_type=DOCX_TYPE,
     )
 
 
@@ -250,8 +271,9 @@ def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
-    """The latest finished PDF of each child unit, in one ZIP written to a temporary file (a
-    city's 30 reports are tens of megabytes: not something to hold in memory)."""
+    """The latest finished PDF (signed, if it was) and Word copy of each child unit, in one ZIP
+    written to a temporary file (a city's 30 reports are tens of megabytes: not something to
+    hold in memory)."""
     batch = selectors.batch_for_user_or_404(request.user, pk)
     versions = selectors.batch_latest_pdfs(batch)
     if not versions:
@@ -259,14 +281,17 @@ def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
     archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
         for version in versions:
-            with version.pdf.open("rb") as pdf_file:
-                bundle.writestr(_zip_name(version), pdf_file.read())
+            with version.download_file.open("rb") as pdf_file:
+                bundle.writestr(f"{_zip_stem(version)}.pdf", pdf_file.read())
+            if version.docx:
+                with version.docx.open("rb") as docx_file:
+                    bundle.writestr(f"{_zip_stem(version)}.docx", docx_file.read())
     archive.seek(0)
     name = f"BaoCao_{batch.parent.file_code}_{batch.year}_{batch.kind}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
-def _zip_name(version: ReportVersion) -> str:
+def _zip_stem(version: ReportVersion) -> str:
     unit = version.report.unit
     ascii_name = slugify(unit.name.replace("Đ", "D").replace("đ", "d"))
-    return f"{unit.file_code}_{ascii_name}_v{version.number}.pdf"
+    return f"{unit.file_code}_{ascii_name}_v{version.number}"

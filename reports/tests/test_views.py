@@ -65,6 +65,7 @@ VIEWS = [
     ("get", "report_version_status", "version"),
     ("post", "report_version_retry", "version"),
     ("get", "report_version_pdf", "version"),
+    ("get", "report_version_docx", "version"),
     ("get", "report_batch", "batch"),
     ("get", "report_batch_status", "batch"),
     ("get", "report_batch_zip", "batch"),
@@ -240,6 +241,8 @@ def test_status_of_a_done_version_stops_polling_and_offers_the_pdf(
 
     assert "hx-trigger" not in text
     assert reverse("report_version_pdf", args=[built_version.pk]) in text
+    assert reverse("report_version_docx", args=[built_version.pk]) in text
+    assert "Tải Word" in text
 
 
 def test_failed_version_shows_the_error_and_a_retry_button(client, district_staff, report):
@@ -278,6 +281,24 @@ def test_pdf_is_served_to_a_user_whose_scope_covers_the_unit(client, city_leader
     assert response["Content-Type"] == "application/pdf"
     assert "BaoCao_HD_2022_H1_v1.pdf" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_word_copy_is_downloaded_beside_the_pdf(client, city_leader, built_version):
+    client.force_login(city_leader)
+
+    response = client.get(reverse("report_version_docx", args=[built_version.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "BaoCao_HD_2022_H1_v1.docx" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"PK")
+
+
+def test_word_copy_of_an_unfinished_version_answers_409(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    assert client.get(reverse("report_version_docx", args=[version.pk])).status_code == 409
 
 
 def test_pdf_of_an_unfinished_version_answers_409(client, district_staff, report):
@@ -337,8 +358,11 @@ def test_city_leader_builds_every_child_report_and_downloads_them_as_one_zip(
     assert archive["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
     assert sorted(names) == [
+        "GD_cong-doan-nganh-giao-duc_v1.docx",
         "GD_cong-doan-nganh-giao-duc_v1.pdf",
+        "HD_ldld-huyen-hoai-duc_v1.docx",
         "HD_ldld-huyen-hoai-duc_v1.pdf",
+        "ML_ldld-huyen-me-linh_v1.docx",
         "ML_ldld-huyen-me-linh_v1.pdf",
     ]
 
