@@ -19,12 +19,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
 from federation.validation import check_year
 
-from . import docx, drafts, pdf, wording
+from . import docx, drafts, pdf, signing, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from .selectors import figures_snapshot, report_children
 
@@ -276,6 +277,55 @@ def report_batch_request(
         version_ids.append(_new_version(report, user, batch).pk)
     _enqueue(version_ids)
     return batch
+
+
+# --- the leader's digital signature -------------------------------------------------------------
+
+SIGN_REFUSED = "Chỉ lãnh đạo của đơn vị hoặc cấp trên mới được ký số báo cáo."
+
+
+@sensitive_variables("pkcs12", "password", "credentials")
+@transaction.atomic
+def report_version_sign(
+    *, version: ReportVersion, user: AbstractBaseUser | None, pkcs12: bytes, password: str
+) -> ReportVersion:
+    """Signs a finished version's PDF (PAdES) with the leader's certificate, supplied for this
+    signing only: the signed file becomes the version's download. The archive and its password
+    are used here and dropped, never stored nor logged (sensitive_variables keeps them out of
+    error reports too). A refused certificate (ValidationError) changes nothing."""
+    # A leader's role on the unit or above it: what allows_below asks of SET_TARGETS.
+    ensure_allowed(user, version.report.unit, Permission.SET_TARGETS, SIGN_REFUSED, below=True)
+    version = (
+        ReportVersion.objects.select_for_update().select_related("report__unit").get(pk=version.pk)
+    )
+    if not version.is_done:
+        raise ValidationError("Chỉ ký số được phiên bản đã tạo xong.")
+    if version.is_signed:
+        raise ValidationError("Phiên bản này đã được ký số; sửa báo cáo rồi tạo phiên bản mới.")
+    now = timezone.now()
+    try:
+        credentials = signing.load_credentials(pkcs12, password, now=now)
+        with version.pdf.open("rb") as unsigned:
+            signed = signing.sign_pdf(
+                unsigned.read(),
+                credentials,
+                unit=version.document["unit_name"],
+                when=timezone.localtime(now).strftime("%d/%m/%Y %H:%M"),
+            )
+    except signing.CertificateError as error:
+        raise ValidationError(str(error)) from None
+    return _record_signature(version, user, signed, credentials.subject, now)
+
+
+def _record_signature(
+    version: ReportVersion, user: AbstractBaseUser | None, signed: bytes, subject: str, now
+) -> ReportVersion:
+    _store_file(version.signed_pdf, signed)
+    version.signed_at, version.signed_by, version.certificate_subject = now, user, subject
+    version._history_user = user
+    version._change_reason = "Ký số"
+    version.save(update_fields=["signed_pdf", "signed_at", "signed_by", "certificate_subject"])
+    return version
 
 
 # --- building (called by the task) --------------------------------------------------------------

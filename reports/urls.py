@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/versions/<int:pk>/retry/", views.version_retry, name="report_version_retry"),
     path("reports/versions/<int:pk>/pdf/", views.version_pdf, name="report_version_pdf"),
     path("reports/versions/<int:pk>/docx/", views.version_docx, name="report_version_docx"),
+    path("reports/versions/<int:pk>/sign/", views.version_sign, name="report_version_sign"),
     path("reports/batches/<int:pk>/", views.batch_detail, name="report_batch"),
     path("reports/batches/<int:pk>/status/", views.batch_status, name="report_batch_status"),
     path("reports/batches/<int:pk>/zip/", views.batch_zip, name="report_batch_zip"),

@@ -18,12 +18,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
 from . import selectors, services
-from .forms import BatchForm, ReportForm, ReportStartForm
+from .forms import BatchForm, ReportForm, ReportStartForm, SignForm
 from .models import ReportVersion, VersionStatus
 
 POLL_SECONDS = 2
@@ -35,6 +36,11 @@ def _reports_link(unit) -> tuple[str, str]:
 
 def _may_edit(user, unit) -> bool:
     return scope_for(user).allows(unit, Permission.ENTER_DATA)
+
+
+def _may_sign(user, unit) -> bool:
+    """A leader of the unit or above (services.report_version_sign holds the rule)."""
+    return scope_for(user).allows_below(unit, Permission.SET_TARGETS)
 
 
 def _failure_of(versions: list[ReportVersion]) -> str | None:
@@ -111,6 +117,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "editable": editable,
         "versions": report.versions.order_by("-number"),
+        "may_sign": _may_sign(request.user, report.unit),
         "poll_seconds": POLL_SECONDS,
     }
     return render(request, "reports/report_detail.html", context)
@@ -155,6 +162,7 @@ def version_status(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "version": version,
         "editable": _may_edit(request.user, version.report.unit),
+        "may_sign": _may_sign(request.user, version.report.unit),
         "poll_seconds": POLL_SECONDS,
     }
     return render(request, "reports/_version_status.html", context)
@@ -207,6 +215,44 @@ def version_docx(request: HttpRequest, pk: int) -> HttpResponse:
         filename=version.docx_name,
         content_type=DOCX_TYPE,
     )
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@login_required
+def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leader's digital signature on a finished version: certificate and password, once."""
+    version = selectors.version_for_user_or_404(request.user, pk)
+    report = version.report
+    if not _may_sign(request.user, report.unit):
+        raise PermissionDenied(services.SIGN_REFUSED)
+    form = SignForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_version_sign(
+                version=version,
+                user=request.user,
+                pkcs12=form.cleaned_data["certificate"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, f"Đã ký số phiên bản {version.number}.")
+            return redirect("report_detail", pk=report.pk)
+    context = {
+        "version": version,
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            (f"Ký số phiên bản {version.number}", None),
+        ],
+        "form": form,
+    }
+    return render(request, "reports/version_sign.html", context)
 
 
 # --- all child units at once --------------------------------------------------------------------

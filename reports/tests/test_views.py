@@ -5,12 +5,14 @@ import zipfile
 import pytest
 from celery import group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from federation.tests.factories import UserFactory
 from reports import services, tasks
 from reports.models import Report, ReportBatch, ReportVersion, VersionStatus
+from reports.tests.certificates import PASSWORD, authority, leader_pkcs12
 from reports.tests.conftest import override_celery
 
 
@@ -66,6 +68,8 @@ VIEWS = [
     ("post", "report_version_retry", "version"),
     ("get", "report_version_pdf", "version"),
     ("get", "report_version_docx", "version"),
+    ("get", "report_version_sign", "version"),
+    ("post", "report_version_sign", "version"),
     ("get", "report_batch", "batch"),
     ("get", "report_batch_status", "batch"),
     ("get", "report_batch_zip", "batch"),
@@ -518,3 +522,83 @@ def test_status_of_a_stuck_version_shows_it_failed_without_a_broker(
     assert "Tạo báo cáo không thành công" in text
     assert "Quá thời gian tạo báo cáo" in text
     assert "Thử lại" in text
+
+
+# --- the leader's digital signature -------------------------------------------------------------
+
+
+def upload(content: bytes, name: str = "lanh-dao.p12") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/x-pkcs12")
+
+
+def test_leader_signs_a_version_from_its_page(client, district_leader, built_version):
+    client.force_login(district_leader)
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    sign_url = reverse("report_version_sign", args=[built_version.pk])
+    assert sign_url in status
+    assert "Mật khẩu của tệp" in text_of(client.get(sign_url))
+
+    response = client.post(
+        sign_url, {"certificate": upload(leader_pkcs12(authority())), "password": PASSWORD}
+    )
+
+    assert response["Location"] == reverse("report_detail", args=[built_version.report_id])
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    assert "Đã ký số" in status
+    assert "CN=Nguyễn Văn Bình" in status
+    assert sign_url not in status
+    pdf = client.get(reverse("report_version_pdf", args=[built_version.pk]))
+    assert "_da_ky.pdf" in pdf["Content-Disposition"]
+
+
+def test_staff_is_not_offered_signing_and_is_refused_with_403(
+    client, district_staff, built_version
+):
+    client.force_login(district_staff)
+    sign_url = reverse("report_version_sign", args=[built_version.pk])
+
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    response = client.post(
+        sign_url, {"certificate": upload(leader_pkcs12(authority())), "password": PASSWORD}
+    )
+
+    assert sign_url not in status
+    assert response.status_code == 403
+    built_version.refresh_from_db()
+    assert not built_version.is_signed
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.7 " * 20_000, "Tệp quá lớn"),
+        (b"MIIB not really a certificate", "Tệp không phải chứng thư số PKCS#12"),
+    ],
+)
+def test_sign_form_refuses_large_or_foreign_files(
+    client, district_leader, built_version, content, message
+):
+    client.force_login(district_leader)
+
+    response = client.post(
+        reverse("report_version_sign", args=[built_version.pk]),
+        {"certificate": upload(content), "password": PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert message in text_of(response)
+    built_version.refresh_from_db()
+    assert not built_version.is_signed
+
+
+def test_wrong_password_shows_why_and_keeps_nothing_typed(client, district_leader, built_version):
+    client.force_login(district_leader)
+
+    response = client.post(
+        reverse("report_version_sign", args=[built_version.pk]),
+        {"certificate": upload(leader_pkcs12(authority())), "password": "sai-mat-khau"},
+    )
+
+    page = text_of(response)
+    assert "Mật khẩu không đúng" in page
+    assert "sai-mat-khau" not in page
