@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from federation.models import Unit, UnitKind
+from federation.models import Aggregation, Period, Unit, UnitKind
 from federation.selectors import (
     IndicatorProgress,
     Permission,
@@ -257,4 +257,15 @@ def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> di
             progress_for(unit, year - 1, period, through_month),
         ),
         "children": _children_table(children, year, period, through_month),
+        **({"first_half": _first_half(unit, year)} if kind == ReportKind.H2 else {}),
+    }
+
+
+def _first_half(unit: Unit, year: int) -> dict[str, int]:
+    """The flows' H1 figures, which the year-end assessment holds the second half against
+    (a stock's year figure is its latest value, not the halves' sum: left out)."""
+    return {
+        row.indicator.code: row.actual
+        for row in progress_for(unit, year, Period.H1, 6)
+        if row.indicator.aggregation == Aggregation.SUM and (row.actual or row.target)
     }

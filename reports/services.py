@@ -25,7 +25,7 @@ from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
 from federation.validation import check_year
 
-from . import docx, drafts, pdf, signing, wording
+from . import assessment, docx, drafts, pdf, signing, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from .selectors import figures_snapshot, report_children
 
@@ -124,9 +124,35 @@ def report_create_or_update(
         )
     for name, value in fields.items():
         setattr(report, name, value)
+    if created:
+        drafted = _drafted_assessment(report)
+        for name in drafted.keys() - fields.keys():
+            setattr(report, name, drafted[name])
     if created or fields:
         _save(report, user)
     return report, created
+
+
+def _drafted_assessment(report: Report) -> dict[str, str]:
+    """Ưu điểm and Tồn tại, hạn chế drafted from the report's figures as they stand."""
+    snapshot = figures_snapshot(report.unit, report.year, report.kind, report.through_month)
+    drafted = assessment.draft(snapshot)
+    return {"strengths": drafted.strengths, "shortcomings": drafted.shortcomings}
+
+
+REDRAFTED = "Soạn lại từ số liệu"
+
+
+@transaction.atomic
+def report_assessment_redraft(*, report: Report, user: AbstractBaseUser | None) -> Report:
+    """Drafts Ưu điểm and Tồn tại, hạn chế again from today's figures, over what was written
+    (the page asks first); the old text stays in the report's history."""
+    _ensure_may_write(user, report.unit)
+    report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
+    for name, text in _drafted_assessment(report).items():
+        setattr(report, name, text)
+    report._change_reason = REDRAFTED
+    return _save(report, user)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/<int:pk>/reports/bulk/", views.report_bulk, name="report_bulk"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/generate/", views.report_generate, name="report_generate"),
+    path("reports/<int:pk>/redraft/", views.report_redraft, name="report_redraft"),
     path("reports/versions/<int:pk>/status/", views.version_status, name="report_version_status"),
     path("reports/versions/<int:pk>/retry/", views.version_retry, name="report_version_retry"),
     path("reports/versions/<int:pk>/pdf/", views.version_pdf, name="report_version_pdf"),

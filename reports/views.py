@@ -151,6 +151,28 @@ def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("report_detail", pk=report.pk)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_redraft(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Soạn lại từ số liệu": a page that says what will be replaced, then the redraft."""
+    report = selectors.report_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
+    if request.method == "POST":
+        services.report_assessment_redraft(report=report, user=request.user)
+        messages.success(request, "Đã soạn lại phần Ưu điểm và Tồn tại, hạn chế từ số liệu.")
+        return redirect("report_detail", pk=report.pk)
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            ("Soạn lại từ số liệu", None),
+        ],
+    }
+    return render(request, "reports/report_redraft.html", context)
+
+
 # --- versions -----------------------------------------------------------------------------------
 
 

@@ -64,6 +64,8 @@ VIEWS = [
     ("get", "report_detail", "report"),
     ("post", "report_detail", "report"),
     ("post", "report_generate", "report"),
+    ("get", "report_redraft", "report"),
+    ("post", "report_redraft", "report"),
     ("get", "report_version_status", "version"),
     ("post", "report_version_retry", "version"),
     ("get", "report_version_pdf", "version"),
@@ -602,3 +604,41 @@ def test_wrong_password_shows_why_and_keeps_nothing_typed(client, district_leade
     page = text_of(response)
     assert "Mật khẩu không đúng" in page
     assert "sai-mat-khau" not in page
+
+
+# --- the assessment drafted from the figures ----------------------------------------------------
+
+
+def test_a_new_report_starts_with_its_assessment_drafted_from_the_figures(
+    client, district_staff, hoai_duc_2022
+):
+    client.force_login(district_staff)
+
+    response = client.post(
+        reverse("report_start", args=[hoai_duc_2022.pk]), {"year": "2022", "kind": "H1"}
+    )
+
+    page = text_of(client.get(response["Location"]))
+    assert "đoàn viên kết nạp mới đạt 60,5% kế hoạch (310/512 người)" in page
+    assert "CĐCS thành lập mới đạt 55% kế hoạch (11/20 CĐCS), theo tiến độ cần đạt 100%" in page
+    assert reverse("report_redraft", args=[Report.objects.get().pk]) in page
+
+
+def test_redraft_asks_first_then_overwrites_the_edited_text(
+    client, district_staff, report, django_capture_on_commit_callbacks
+):
+    services.report_update(report=report, user=district_staff, strengths="Viết tay.")
+    client.force_login(district_staff)
+    url = reverse("report_redraft", args=[report.pk])
+
+    confirm = text_of(client.get(url))
+    report.refresh_from_db()
+    assert "sẽ bị ghi đè" in confirm and "Viết tay." in confirm
+    assert report.strengths == "Viết tay."  # asking changed nothing
+
+    response = client.post(url)
+
+    assert response["Location"] == reverse("report_detail", args=[report.pk])
+    report.refresh_from_db()
+    assert "đoàn viên kết nạp mới đạt 60,5% kế hoạch" in report.strengths
+    assert report.history.first().history_change_reason == "Soạn lại từ số liệu"
