@@ -161,3 +161,33 @@ class SignForm(forms.Form):
                 "Tệp không phải chứng thư số PKCS#12 (.p12, .pfx): hãy chọn tệp chứng thư số."
             )
         return content
+
+
+class CompareForm(forms.Form):
+    """Which two versions of a report to compare: an earlier one and a later one."""
+
+    old = forms.TypedChoiceField(label="Phiên bản cũ", coerce=int)
+    new = forms.TypedChoiceField(label="Phiên bản mới", coerce=int)
+
+    def __init__(self, *args, numbers: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(number, f"Phiên bản {number}") for number in numbers]
+        self.fields["old"].choices = self.fields["new"].choices = choices
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(
+                Column("old", css_class="col-6 col-sm-4"),
+                Column("new", css_class="col-6 col-sm-4"),
+                Div(
+                    Submit("compare", "So sánh", css_class="w-100"),
+                    css_class="col-12 col-sm-4 d-flex align-items-end mb-3",
+                ),
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("old") is not None and cleaned.get("old") == cleaned.get("new"):
+            raise forms.ValidationError("Hãy chọn hai phiên bản khác nhau.")
+        return cleaned

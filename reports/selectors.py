@@ -167,6 +167,16 @@ def batch_latest_pdfs(batch: ReportBatch) -> list[ReportVersion]:
     )
 
 
+def comparable_versions(report: Report) -> list[ReportVersion]:
+    """The versions that have their figures (built, or built and signed), newest first: the
+    ones two of which can be compared."""
+    return list(
+        report.versions.filter(status=VersionStatus.DONE, snapshot__isnull=False).order_by(
+            "-number"
+        )
+    )
+
+
 # --- the figures a version is built from --------------------------------------------------------
 
 

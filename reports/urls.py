@@ -9,6 +9,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/generate/", views.report_generate, name="report_generate"),
     path("reports/<int:pk>/redraft/", views.report_redraft, name="report_redraft"),
+    path("reports/<int:pk>/compare/", views.report_compare, name="report_compare"),
     path("reports/versions/<int:pk>/status/", views.version_status, name="report_version_status"),
     path("reports/versions/<int:pk>/retry/", views.version_retry, name="report_version_retry"),
     path("reports/versions/<int:pk>/pdf/", views.version_pdf, name="report_version_pdf"),

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
-from . import selectors, services
-from .forms import BatchForm, ReportForm, ReportStartForm, SignForm
+from . import comparison, selectors, services
+from .forms import BatchForm, CompareForm, ReportForm, ReportStartForm, SignForm
 from .models import ReportVersion, VersionStatus
 
 POLL_SECONDS = 2
@@ -171,6 +171,37 @@ def report_redraft(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "reports/report_redraft.html", context)
+
+
+@require_GET
+@login_required
+def report_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions of the report: the figures that moved and the sentences that changed. The
+    two latest by default; any two the person picks."""
+    report = selectors.report_for_user_or_404(request.user, pk)
+    versions = {version.number: version for version in selectors.comparable_versions(report)}
+    numbers = list(versions)
+    enough = len(numbers) >= 2
+    latest_two = {"old": numbers[1], "new": numbers[0]} if enough else None
+    form = CompareForm(request.GET if "old" in request.GET else latest_two, numbers=numbers)
+    result = None
+    if enough and form.is_valid():
+        old, new = versions[form.cleaned_data["old"]], versions[form.cleaned_data["new"]]
+        result = comparison.compare((old.document, old.snapshot), (new.document, new.snapshot))
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            ("So sánh phiên bản", None),
+        ],
+        "form": form,
+        "enough": enough,
+        "result": result,
+    }
+    return render(request, "reports/report_compare.html", context)
 
 
 # --- versions -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from federation.tests.factories import UserFactory
 from reports import services, tasks
 from reports.models import Report, ReportBatch, ReportVersion, VersionStatus
 from reports.tests.certificates import PASSWORD, authority, leader_pkcs12
-from reports.tests.conftest import override_celery
+from reports.tests.conftest import override_celery, save
 
 
 def text_of(response) -> str:
@@ -65,6 +65,7 @@ VIEWS = [
     ("post", "report_detail", "report"),
     ("post", "report_generate", "report"),
     ("get", "report_redraft", "report"),
+    ("get", "report_compare", "report"),
     ("post", "report_redraft", "report"),
     ("get", "report_version_status", "version"),
     ("post", "report_version_retry", "version"),
@@ -642,3 +643,47 @@ def test_redraft_asks_first_then_overwrites_the_edited_text(
     report.refresh_from_db()
     assert "đoàn viên kết nạp mới đạt 60,5% kế hoạch" in report.strengths
     assert report.history.first().history_change_reason == "Soạn lại từ số liệu"
+
+
+# --- two versions compared ----------------------------------------------------------------------
+
+
+def test_two_versions_are_compared_from_the_report_page(
+    client, district_staff, report, hoai_duc_2022, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_version_request(report=report, user=district_staff)
+    save(hoai_duc_2022, "new_members", 2022, 6, 20)  # 310 → 330 new members
+    services.report_update(report=report, user=district_staff, causes="Nguyên nhân mới.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    detail = text_of(client.get(reverse("report_detail", args=[report.pk])))
+    page = text_of(client.get(reverse("report_compare", args=[report.pk])))
+
+    assert reverse("report_compare", args=[report.pk]) in detail
+    assert "Số liệu thay đổi" in page
+    assert ">310<" in page and ">330<" in page
+    assert "330/512" in page
+    assert "<ins>Nguyên nhân mới.</ins>" in page
+
+
+def test_compare_says_when_there_is_nothing_to_compare_yet(client, district_staff, report):
+    client.force_login(district_staff)
+
+    page = text_of(client.get(reverse("report_compare", args=[report.pk])))
+
+    assert "Cần ít nhất hai phiên bản" in page
+
+
+def test_compare_refuses_the_same_version_twice(client, district_staff, report, stored_version):
+    other = services.report_version_request(report=report, user=district_staff)
+    ReportVersion.objects.filter(pk__in=[stored_version.pk, other.pk]).update(
+        status=VersionStatus.DONE, snapshot={}
+    )
+    client.force_login(district_staff)
+
+    page = text_of(client.get(reverse("report_compare", args=[report.pk]), {"old": 1, "new": 1}))
+
+    assert "Hãy chọn hai phiên bản khác nhau." in page
