@@ -8,13 +8,14 @@ first-page header). The chart is the PDF's alone: Word gets the tables it is dra
 """
 
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -27,6 +28,7 @@ TABLE_PT = 10.5
 CHILDREN_PT = 10
 CONTENT_MM = 210 - 30 - 15
 INDICATOR_WIDTHS = (5, 20, 8, 17, 17, 8, 17, 8)  # percent of the width, as the PDF's colgroup
+NARROW_MARGINS = '<w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'  # 1 mm
 INDICATOR_HEAD = ("TT", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Thực hiện", "Đạt %")
 
 
@@ -205,39 +207,42 @@ def _caption(document, text: str) -> None:
 
 def _grid(document, rows: list[list[str]], widths: list[float], size: float, heads: int) -> None:
     """A bordered table of figures: `heads` header rows repeated on every page, numbers right.
-    Filled row by row (python-docx's `table.cell(r, c)` walks the whole grid at each call)."""
-    table = document.add_table(rows=len(rows), cols=len(widths))
+
+    The rows are written as WordprocessingML and parsed once: through python-docx's objects,
+    a district of 300 CĐCS (some 1,500 cells) took most of a second, a quarter of the task."""
+    table = document.add_table(rows=0, cols=len(widths))
     table.style = "Table Grid"
     table.autofit = False
     for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
         column.w = Mm(width)
-    for row_index, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
-        if row_index < heads:
-            _repeat_header(row)
-        for column, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            cell.width = Mm(widths[column])
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            paragraph.paragraph_format.line_spacing = 1.0
-            paragraph.alignment = _cell_alignment(row_index < heads, column, value)
-            run = paragraph.add_run(value)
-            run.font.size = Pt(size)
-            run.bold = row_index < heads
+    # Word's default cell margins (1.9 mm a side) would wrap "TT" and "60,5%" in their columns.
+    table._tbl.tblPr.append(
+        parse_xml(f"<w:tblCellMar {nsdecls('w')}>{NARROW_MARGINS}</w:tblCellMar>")
+    )
+    xml = "".join(_row_xml(row, index < heads, size) for index, row in enumerate(rows))
+    for row in parse_xml(f"<w:tbl {nsdecls('w')}>{xml}</w:tbl>"):
+        table._tbl.append(row)
 
 
-def _cell_alignment(head: bool, column: int, value: str):
+def _row_xml(values: list[str], head: bool, size: float) -> str:
+    """One row; a header row repeats at the top of every page and is bold."""
+    properties = '<w:trPr><w:tblHeader w:val="true"/></w:trPr>' if head else ""
+    font = f'<w:rPr>{"<w:b/>" if head else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+    cells = "".join(
+        '<w:tc><w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
+        f'<w:jc w:val="{_cell_alignment(head, column, value)}"/></w:pPr>'
+        f'<w:r>{font}<w:t xml:space="preserve">{escape(value)}</w:t></w:r></w:p></w:tc>'
+        for column, value in enumerate(values)
+    )
+    return f"<w:tr>{properties}{cells}</w:tr>"
+
+
+def _cell_alignment(head: bool, column: int, value: str) -> str:
     if head or column == 0:
-        return WD_ALIGN_PARAGRAPH.CENTER
+        return "center"
     if value[:1].isdigit() or value in ("—", "bằng") or value[:1] in "+−":
-        return WD_ALIGN_PARAGRAPH.RIGHT
-    return WD_ALIGN_PARAGRAPH.LEFT
-
-
-def _repeat_header(row) -> None:
-    properties = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
+        return "right"
+    return "left"
 
 
 def _indicator_table(document, context: dict) -> None:
