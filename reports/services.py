@@ -125,6 +125,7 @@ def report_create_or_update(
     for name, value in fields.items():
         setattr(report, name, value)
     if created:
+        _check_through_month(report)  # the figures cannot be read for a month outside the half
         drafted = _drafted_assessment(report)
         for name in drafted.keys() - fields.keys():
             setattr(report, name, drafted[name])
