@@ -37,9 +37,9 @@ def draft(snapshot: dict) -> Assessment:
     reached, on_pace, behind = _judged(snapshot)
     strengths = [
         *_listed("Đã hoàn thành và vượt {n} chỉ tiêu", reached, snapshot),
-        *_listed("{n} chỉ tiêu đạt tiến độ đề ra", on_pace, snapshot),
+        *_listed("Có {n} chỉ tiêu đạt tiến độ đề ra", on_pace, snapshot),
     ]
-    shortcomings = [*_listed("{n} chỉ tiêu chưa đạt tiến độ", behind, snapshot, pace=True)]
+    shortcomings = [*_listed("Còn {n} chỉ tiêu chưa đạt tiến độ", behind, snapshot, pace=True)]
     shortcomings += _children_behind(snapshot)
     gains, losses = _halves(snapshot)
     strengths += gains

@@ -60,7 +60,7 @@ def test_reached_and_on_pace_indicators_are_strengths_with_their_figures():
     )
     # A year's target by June: 50% is on pace, 60,5% is ahead of it.
     assert lines[1] == (
-        "1 chỉ tiêu đạt tiến độ đề ra: đoàn viên kết nạp mới đạt 60,5% kế hoạch (310/512 người)."
+        "Có 1 chỉ tiêu đạt tiến độ đề ra: đoàn viên kết nạp mới đạt 60,5% kế hoạch (310/512 người)."
     )
 
 
@@ -68,7 +68,7 @@ def test_indicators_behind_pace_are_shortcomings_with_what_the_month_called_for(
     drafted = assessment.draft(snapshot([NEW_UNIONS]))
 
     assert drafted.shortcomings == (
-        "1 chỉ tiêu chưa đạt tiến độ: CĐCS thành lập mới đạt 55% kế hoạch (11/20 CĐCS), "
+        "Còn 1 chỉ tiêu chưa đạt tiến độ: CĐCS thành lập mới đạt 55% kế hoạch (11/20 CĐCS), "
         "theo tiến độ cần đạt 100%."
     )
 
