@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from federation.api import entries, views
-from reports.api import ReportCreate, ReportDetail, ReportPDF
+from reports.api import ReportCreate, ReportDetail, ReportDocx, ReportPDF
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api_token"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", ReportCreate.as_view(), name="api_reports"),
     path("reports/<int:pk>/", ReportDetail.as_view(), name="api_report"),
     path("reports/<int:pk>/pdf/", ReportPDF.as_view(), name="api_report_pdf"),
+    path("reports/<int:pk>/docx/", ReportDocx.as_view(), name="api_report_docx"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     # Anything else under /api/v1/ answers a JSON 404, not the site's HTML page.

@@ -1,4 +1,5 @@
-"""Reports through the API (shared/API.md): ask for a report's PDF, follow it, download it.
+"""Reports through the API (shared/API.md): ask for a report's PDF, follow it, download it and
+its Word copy.
 
 A report's `id` in the API is the id of one version (one build of the PDF): each POST queues a
 new version of the unit's report for that year and half, created with its prefilled draft if
@@ -22,6 +23,8 @@ from federation.selectors import unit_for_user_or_404
 
 from . import selectors, services
 from .models import ReportKind, ReportVersion, VersionStatus
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class ReportCreateSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -50,6 +53,8 @@ class ReportVersionSerializer(serializers.Serializer):
     progress = serializers.IntegerField(help_text="How far the build got, in percent.")
     error = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
+    docx_url = serializers.SerializerMethodField()
+    signed = serializers.BooleanField(source="is_signed", help_text="Whether a leader signed it.")
 
     def get_through_month(self, version: ReportVersion) -> int:
         return version.document.get("through_month", version.report.through_month)
@@ -61,6 +66,11 @@ class ReportVersionSerializer(serializers.Serializer):
         if not version.is_done:
             return None
         return reverse("api_report_pdf", args=[version.pk], request=self.context.get("request"))
+
+    def get_docx_url(self, version: ReportVersion) -> str | None:
+        if not version.is_done or not version.docx:
+            return None
+        return reverse("api_report_docx", args=[version.pk], request=self.context.get("request"))
 
 
 def version_data(version: ReportVersion, request: Request) -> dict:
@@ -116,28 +126,21 @@ class PDFRenderer(BaseRenderer):
         return data
 
 
-class ReportPDF(APIView):
-    # The PDF goes out as a FileResponse; the PDF renderer is here so that a client asking
-    # for application/pdf is not refused with 406. Errors are always JSON (finalize_response).
-    renderer_classes = [JSONRenderer, PDFRenderer]
+class DocxRenderer(PDFRenderer):
+    media_type = DOCX_TYPE
+    format = "docx"
 
-    @extend_schema(
-        operation_id="reports_pdf",
-        summary="The report's PDF, once built",
-        responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
-            **error_responses(401, 404, 409),
-        },
-        # Errors are JSON whatever was asked for; ?format= is not offered.
-        parameters=[OpenApiParameter("format", exclude=True)],
-    )
-    def get(self, request: Request, pk: int) -> FileResponse:
+
+class VersionFile(APIView):
+    """A finished version's file. The file goes out as a FileResponse; its renderer is here so
+    that a client asking for its type is not refused with 406. Errors are always JSON
+    (finalize_response)."""
+
+    def found(self, request: Request, pk: int) -> ReportVersion:
         version = selectors.version_for_user_or_404(request.user, pk)
         if not version.is_done:
             raise Conflict("Báo cáo chưa tạo xong: xem trạng thái ở địa chỉ của báo cáo.")
-        return FileResponse(
-            version.pdf.open("rb"), filename=version.download_name, content_type="application/pdf"
-        )
+        return version
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response):
@@ -146,3 +149,50 @@ class ReportPDF(APIView):
                 "application/json",
             )
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ReportPDF(VersionFile):
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        operation_id="reports_pdf",
+        summary="The report's PDF, once built (the signed one once a leader signed it)",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            **error_responses(401, 404, 409),
+        },
+        # Errors are JSON whatever was asked for; ?format= is not offered.
+        parameters=[OpenApiParameter("format", exclude=True)],
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        version = self.found(request, pk)
+        return FileResponse(
+            version.download_file.open("rb"),
+            filename=version.download_name,
+            content_type="application/pdf",
+        )
+
+
+class ReportDocx(VersionFile):
+    renderer_classes = [JSONRenderer, DocxRenderer]
+
+    @extend_schema(
+        operation_id="reports_docx",
+        summary="The same version as a Word document, once built",
+        responses={
+            (200, DOCX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The .docx."),
+            **error_responses(401, 404, 409),
+        },
+        parameters=[OpenApiParameter("format", exclude=True)],
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        version = self.found(request, pk)
+        if not version.docx:
+            # Built before the Word copy existed: its figures make the same document again.
+            raise Conflict("Phiên bản này được tạo trước khi có bản Word: hãy tạo phiên bản mới.")
+        return FileResponse(
+            version.docx.open("rb"),
+            as_attachment=True,
+            filename=version.docx_name,
+            content_type=DOCX_TYPE,
+        )

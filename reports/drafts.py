@@ -1,6 +1,7 @@
 """The draft a new report starts with: header fields guessed from the tree, and text sections in
-the usual words of union reports for the leader to rewrite. No figures here: every number a PDF
-prints comes from the version's snapshot."""
+the usual words of union reports for the leader to rewrite. No figures here: Ưu điểm and Tồn
+tại, hạn chế are drafted from the figures by assessment.py, and every number a PDF prints comes
+from the version's snapshot."""
 
 from django.utils import timezone
 
@@ -54,13 +55,6 @@ def default_recipients(unit: Unit, parent: Unit | None) -> str:
     return "\n".join(lines)
 
 
-SHORTCOMINGS = "\n".join(
-    [
-        "Việc phát triển đoàn viên, thành lập công đoàn cơ sở ở khu vực doanh nghiệp "
-        "ngoài nhà nước còn gặp nhiều khó khăn; một số chỉ tiêu chưa đạt tiến độ đề ra.",
-        "Một số công đoàn cơ sở chưa chủ động, báo cáo số liệu hằng tháng còn chậm.",
-    ]
-)
 CAUSES = "\n".join(
     [
         "Khách quan: sản xuất, kinh doanh của một số doanh nghiệp còn khó khăn, lao động "
@@ -75,22 +69,12 @@ CAUSES = "\n".join(
 def default_texts(unit: Unit, parent: Unit | None, year: int, kind: str) -> dict[str, str]:
     above = parent.name if parent else "cấp trên"
     if kind == ReportKind.H1:
-        span, next_span = f"6 tháng đầu năm {year}", f"6 tháng cuối năm {year}"
+        next_span = f"6 tháng cuối năm {year}"
         closing = f"Chuẩn bị tốt các điều kiện để tổng kết công tác công đoàn năm {year}."
     else:
-        span, next_span = f"năm {year}", f"năm {year + 1}"
+        next_span = f"năm {year + 1}"
         closing = f"Xây dựng chương trình công tác năm {year + 1} sát với thực tiễn của đơn vị."
     return {
-        "strengths": "\n".join(
-            [
-                f"Ban Thường vụ {unit.name} đã bám sát sự chỉ đạo của {above}, chương trình công "
-                f"tác năm {year}, kịp thời triển khai các nhiệm vụ trọng tâm {span}.",
-                "Công tác phát triển đoàn viên, thành lập công đoàn cơ sở được quan tâm chỉ đạo; "
-                "hoạt động chăm lo, bảo vệ quyền, lợi ích hợp pháp, chính đáng của đoàn viên, "
-                "người lao động được thực hiện thường xuyên.",
-            ]
-        ),
-        "shortcomings": SHORTCOMINGS,
         "causes": CAUSES,
         "priorities": "\n".join(
             [

@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from federation.models import MAX_YEAR, MIN_YEAR
 
+from . import signing
 from .models import Report, ReportKind
 from .services import EDITABLE_FIELDS
+
+# A leader's PKCS#12 archive is a few kilobytes; anything much larger is not one.
+MAX_CERTIFICATE_BYTES = 100 * 1024
 
 
 def month_choices(kind: str, year: int) -> list[tuple[int, str]]:
@@ -125,4 +129,65 @@ class BatchForm(ReportStartForm):
                 f"Với loại báo cáo này, số liệu chốt từ tháng {months.start} "
                 f"đến tháng {months.stop - 1}.",
             )
+        return cleaned
+
+
+class SignForm(forms.Form):
+    """The leader's certificate (.p12, .pfx) and its password, for this signing only: the form
+    never shows the password again, and the archive is read into memory, not kept."""
+
+    certificate = forms.FileField(
+        label="Tệp chứng thư số (.p12, .pfx)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".p12,.pfx,application/x-pkcs12"}),
+    )
+    password = forms.CharField(
+        label="Mật khẩu của tệp",
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_certificate(self) -> bytes:
+        upload = self.cleaned_data["certificate"]
+        if upload.size > MAX_CERTIFICATE_BYTES:
+            raise forms.ValidationError("Tệp quá lớn: tệp chứng thư số chỉ vài KB (tối đa 100 KB).")
+        content = upload.read()
+        if not signing.is_pkcs12(content):
+            raise forms.ValidationError(
+                "Tệp không phải chứng thư số PKCS#12 (.p12, .pfx): hãy chọn tệp chứng thư số."
+            )
+        return content
+
+
+class CompareForm(forms.Form):
+    """Which two versions of a report to compare: an earlier one and a later one."""
+
+    old = forms.TypedChoiceField(label="Phiên bản cũ", coerce=int)
+    new = forms.TypedChoiceField(label="Phiên bản mới", coerce=int)
+
+    def __init__(self, *args, numbers: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(number, f"Phiên bản {number}") for number in numbers]
+        self.fields["old"].choices = self.fields["new"].choices = choices
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(
+                Column("old", css_class="col-6 col-sm-4"),
+                Column("new", css_class="col-6 col-sm-4"),
+                Div(
+                    Submit("compare", "So sánh", css_class="w-100"),
+                    css_class="col-12 col-sm-4 d-flex align-items-end mb-3",
+                ),
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("old") is not None and cleaned.get("old") == cleaned.get("new"):
+            raise forms.ValidationError("Hãy chọn hai phiên bản khác nhau.")
         return cleaned

@@ -134,19 +134,33 @@ class ReportBatch(models.Model):
         return f"{self.parent} · {ReportKind(self.kind).label} {self.year}"
 
 
-def version_pdf_path(version: "ReportVersion", filename: str) -> str:
-    """Where a version's PDF is stored: by the unit's id, which no one types (its code once put
-    "../" into the path)."""
+def _version_stem(version: "ReportVersion") -> str:
+    """Where a version's files are stored: by the unit's id, which no one types (its code once
+    put "../" into the path)."""
     report = version.report
-    return f"reports/{report.unit_id}/{report.year}-{report.kind}/v{version.number}.pdf"
+    return f"reports/{report.unit_id}/{report.year}-{report.kind}/v{version.number}"
+
+
+def version_pdf_path(version: "ReportVersion", filename: str) -> str:
+    return f"{_version_stem(version)}.pdf"
+
+
+def version_docx_path(version: "ReportVersion", filename: str) -> str:
+    return f"{_version_stem(version)}.docx"
+
+
+def version_signed_path(version: "ReportVersion", filename: str) -> str:
+    return f"{_version_stem(version)}-signed.pdf"
 
 
 class ReportVersion(models.Model):
-    """One build of a report: the text and figures it was made from, and the PDF.
+    """One build of a report: the text and figures it was made from, the PDF and its Word copy.
 
     `document` (header and text sections) is frozen when the version is requested; `snapshot`
-    (the figures) when the task builds it. The PDF is rendered from these two alone, so every
-    figure in every PDF can be traced and an old version re-renders identically.
+    (the figures) when the task builds it. The PDF and the .docx are rendered from these two
+    alone, so every figure in every file can be traced and an old version re-renders identically.
+    A leader may sign the PDF once (`signed_pdf`, then the version's download); a signed version
+    is never built again, and a change to the report makes a new version.
     """
 
     report = models.ForeignKey(
@@ -172,6 +186,20 @@ class ReportVersion(models.Model):
     document = models.JSONField("nội dung văn bản", default=dict)
     snapshot = models.JSONField("số liệu", null=True, blank=True)
     pdf = models.FileField("tệp PDF", upload_to=version_pdf_path, max_length=255, blank=True)
+    docx = models.FileField("tệp Word", upload_to=version_docx_path, max_length=255, blank=True)
+    signed_pdf = models.FileField(
+        "PDF đã ký số", upload_to=version_signed_path, max_length=255, blank=True
+    )
+    signed_at = models.DateTimeField("ký số lúc", null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người ký số",
+    )
+    certificate_subject = models.CharField("chủ thể chứng thư số", max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -185,6 +213,10 @@ class ReportVersion(models.Model):
     queued_at = models.DateTimeField("vào hàng đợi lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu lúc", null=True, blank=True)
     finished_at = models.DateTimeField("xong lúc", null=True, blank=True)
+
+    # Who built, retried and signed each version, as Report's edits are kept; the figures and
+    # text are frozen in the version itself, so the history need not copy them at every save.
+    history = HistoricalRecords(excluded_fields=["document", "snapshot"])
 
     class Meta:
         verbose_name = "phiên bản báo cáo"
@@ -207,6 +239,23 @@ class ReportVersion(models.Model):
         return self.status == VersionStatus.DONE and bool(self.pdf)
 
     @property
-    def download_name(self) -> str:
+    def is_signed(self) -> bool:
+        return bool(self.signed_pdf)
+
+    @property
+    def download_file(self):
+        """The PDF people download: the signed one once there is one."""
+        return self.signed_pdf if self.is_signed else self.pdf
+
+    @property
+    def file_stem(self) -> str:
         report = self.report
-        return f"BaoCao_{report.unit.file_code}_{report.year}_{report.kind}_v{self.number}.pdf"
+        return f"BaoCao_{report.unit.file_code}_{report.year}_{report.kind}_v{self.number}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.file_stem}{'_da_ky' if self.is_signed else ''}.pdf"
+
+    @property
+    def docx_name(self) -> str:
+        return f"{self.file_stem}.docx"

@@ -157,12 +157,13 @@ def chart_svg(snapshot: dict) -> str:
     return mark_safe(achievement_chart(bars))  # built from escaped text in chart.py
 
 
-def pdf_context(document: dict, snapshot: dict) -> dict:
+def layout_context(document: dict, snapshot: dict) -> dict:
+    """What the report says, in the order and words it prints: the PDF's template and the Word
+    copy (docx.py) both lay it out, so the two never say different things."""
     year, kind, through_month = snapshot["year"], snapshot["kind"], snapshot["through_month"]
     month = f"tháng {through_month:02d}/{year}"
     names = titles(kind, year)
     return {
-        "font_faces": mark_safe(font_faces()),
         "doc": document,
         "parent_name": document["parent_name"].upper(),
         "unit_name": document["unit_name"].upper(),
@@ -176,12 +177,19 @@ def pdf_context(document: dict, snapshot: dict) -> dict:
             snapshot["indicators"], snapshot["period"], document["superior"], month
         ),
         "indicator_rows": indicator_rows(snapshot),
-        "chart": chart_svg(snapshot),
         "children": children_table(snapshot),
         "sections": {key: paragraphs(document[key]) for key in TEXT_SECTIONS},
         "outlook": wording.outlook_sentences(snapshot["indicators"]),
         "recipients": recipients(document["recipients"]),
         "signer_title": paragraphs(document["signer_title"].replace("/", "\n")),
+    }
+
+
+def pdf_context(document: dict, snapshot: dict) -> dict:
+    return {
+        **layout_context(document, snapshot),
+        "font_faces": mark_safe(font_faces()),
+        "chart": chart_svg(snapshot),
     }
 
 

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from federation.forecasts import Forecast, forecasts_for_units
-from federation.models import Indicator, Unit, UnitKind
+from federation.models import Aggregation, Indicator, Period, Unit, UnitKind
 from federation.months import last_month_over
 from federation.selectors import (
     IndicatorProgress,
@@ -169,6 +169,16 @@ def batch_latest_pdfs(batch: ReportBatch) -> list[ReportVersion]:
     )
 
 
+def comparable_versions(report: Report) -> list[ReportVersion]:
+    """The versions that have their figures (built, or built and signed), newest first: the
+    ones two of which can be compared."""
+    return list(
+        report.versions.filter(status=VersionStatus.DONE, snapshot__isnull=False).order_by(
+            "-number"
+        )
+    )
+
+
 # --- the figures a version is built from --------------------------------------------------------
 
 
@@ -296,4 +306,15 @@ def figures_snapshot(unit: Unit, year: int, kind: str, through_month: int) -> di
             _forecasts(unit, year, kind, through_month, indicators),
         ),
         "children": _children_table(children, year, period, through_month, indicators),
+        **({"first_half": _first_half(unit, year, indicators)} if kind == ReportKind.H2 else {}),
+    }
+
+
+def _first_half(unit: Unit, year: int, indicators: list[Indicator]) -> dict[str, int]:
+    """The flows' H1 figures, which the year-end assessment holds the second half against
+    (a stock's year figure is its latest value, not the halves' sum: left out)."""
+    return {
+        row.indicator.code: row.actual
+        for row in progress_for(unit, year, Period.H1, 6, indicators=indicators)
+        if row.indicator.aggregation == Aggregation.SUM and (row.actual or row.target)
     }

@@ -19,12 +19,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
 from federation.validation import check_year
 
-from . import drafts, pdf, wording
+from . import assessment, docx, drafts, pdf, signing, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
 from .selectors import figures_snapshot, report_children
 
@@ -123,9 +124,36 @@ def report_create_or_update(
         )
     for name, value in fields.items():
         setattr(report, name, value)
+    if created:
+        _check_through_month(report)  # the figures cannot be read for a month outside the half
+        drafted = _drafted_assessment(report)
+        for name in drafted.keys() - fields.keys():
+            setattr(report, name, drafted[name])
     if created or fields:
         _save(report, user)
     return report, created
+
+
+def _drafted_assessment(report: Report) -> dict[str, str]:
+    """Ưu điểm and Tồn tại, hạn chế drafted from the report's figures as they stand."""
+    snapshot = figures_snapshot(report.unit, report.year, report.kind, report.through_month)
+    drafted = assessment.draft(snapshot)
+    return {"strengths": drafted.strengths, "shortcomings": drafted.shortcomings}
+
+
+REDRAFTED = "Soạn lại từ số liệu"
+
+
+@transaction.atomic
+def report_assessment_redraft(*, report: Report, user: AbstractBaseUser | None) -> Report:
+    """Drafts Ưu điểm and Tồn tại, hạn chế again from today's figures, over what was written
+    (the page asks first); the old text stays in the report's history."""
+    _ensure_may_write(user, report.unit)
+    report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
+    for name, text in _drafted_assessment(report).items():
+        setattr(report, name, text)
+    report._change_reason = REDRAFTED
+    return _save(report, user)
 
 
 @transaction.atomic
@@ -278,6 +306,55 @@ def report_batch_request(
     return batch
 
 
+# --- the leader's digital signature -------------------------------------------------------------
+
+SIGN_REFUSED = "Chỉ lãnh đạo của đơn vị hoặc cấp trên mới được ký số báo cáo."
+
+
+@sensitive_variables("pkcs12", "password", "credentials")
+@transaction.atomic
+def report_version_sign(
+    *, version: ReportVersion, user: AbstractBaseUser | None, pkcs12: bytes, password: str
+) -> ReportVersion:
+    """Signs a finished version's PDF (PAdES) with the leader's certificate, supplied for this
+    signing only: the signed file becomes the version's download. The archive and its password
+    are used here and dropped, never stored nor logged (sensitive_variables keeps them out of
+    error reports too). A refused certificate (ValidationError) changes nothing."""
+    # A leader's role on the unit or above it: what allows_below asks of SET_TARGETS.
+    ensure_allowed(user, version.report.unit, Permission.SET_TARGETS, SIGN_REFUSED, below=True)
+    version = (
+        ReportVersion.objects.select_for_update().select_related("report__unit").get(pk=version.pk)
+    )
+    if not version.is_done:
+        raise ValidationError("Chỉ ký số được phiên bản đã tạo xong.")
+    if version.is_signed:
+        raise ValidationError("Phiên bản này đã được ký số; sửa báo cáo rồi tạo phiên bản mới.")
+    now = timezone.now()
+    try:
+        credentials = signing.load_credentials(pkcs12, password, now=now)
+        with version.pdf.open("rb") as unsigned:
+            signed = signing.sign_pdf(
+                unsigned.read(),
+                credentials,
+                unit=version.document["unit_name"],
+                when=timezone.localtime(now).strftime("%d/%m/%Y %H:%M"),
+            )
+    except signing.CertificateError as error:
+        raise ValidationError(str(error)) from None
+    return _record_signature(version, user, signed, credentials.subject, now)
+
+
+def _record_signature(
+    version: ReportVersion, user: AbstractBaseUser | None, signed: bytes, subject: str, now
+) -> ReportVersion:
+    _store_file(version.signed_pdf, signed)
+    version.signed_at, version.signed_by, version.certificate_subject = now, user, subject
+    version._history_user = user
+    version._change_reason = "Ký số"
+    version.save(update_fields=["signed_pdf", "signed_at", "signed_by", "certificate_subject"])
+    return version
+
+
 # --- building (called by the task) --------------------------------------------------------------
 
 
@@ -324,7 +401,8 @@ def _progress(version: ReportVersion, percent: int, **fields: Any) -> None:
 
 
 def report_version_build(*, version_id: int, first_delivery: bool = False) -> ReportVersion | None:
-    """Builds the version's PDF: figures (unless an earlier attempt saved them), HTML, PDF.
+    """Builds the version's files: figures (unless an earlier attempt saved them), HTML, PDF,
+    and the Word copy from the same figures and text.
 
     Safe to run again for the same version: a version already done is left alone, and so is one
     being built when `first_delivery` says this message cannot be the one building it (_claim).
@@ -341,20 +419,21 @@ def report_version_build(*, version_id: int, first_delivery: bool = False) -> Re
     html = pdf.render_html(version.document, version.snapshot)
     _progress(version, PROGRESS_RENDER)
     content = pdf.render_pdf(html)
-    _store_pdf(version, content)
+    _store_file(version.pdf, content)
+    _store_file(version.docx, docx.render_docx(version.document, version.snapshot))
+    version.status, version.progress = VersionStatus.DONE, 100
+    version.finished_at = timezone.now()
+    version.save(update_fields=["pdf", "docx", "status", "progress", "finished_at"])
     return version
 
 
-def _store_pdf(version: ReportVersion, content: bytes) -> None:
-    name = version.pdf.field.generate_filename(version, "report.pdf")
-    storage = version.pdf.storage
+def _store_file(field, content: bytes) -> None:
+    """Puts a built file where the version's field names it, unsaved until the caller saves."""
+    name = field.field.generate_filename(field.instance, "report")
     # An attempt killed after writing the file left it behind: this version's file, replace it.
-    if storage.exists(name):
-        storage.delete(name)
-    version.pdf.save(name, ContentFile(content), save=False)
-    version.status, version.progress = VersionStatus.DONE, 100
-    version.finished_at = timezone.now()
-    version.save(update_fields=["pdf", "status", "progress", "finished_at"])
+    if field.storage.exists(name):
+        field.storage.delete(name)
+    field.save(name, ContentFile(content), save=False)
 
 
 def report_version_fail(*, version_id: int, error: str) -> None:

@@ -1,5 +1,5 @@
-"""Report pages: a unit's reports, the edit form, version status (polled by htmx), the PDF, and
-the bulk action of a federation leader with its ZIP of PDFs.
+"""Report pages: a unit's reports, the edit form, version status (polled by htmx), the PDF and
+its Word copy, and the bulk action of a federation leader with its ZIP of PDFs and Word copies.
 
 Who may do what: seeing a report and downloading its PDF needs the unit in the user's scope
 (Permission.VIEW); editing and generating needs Permission.ENTER_DATA, since staff prepare the
@@ -18,12 +18,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
-from . import selectors, services
-from .forms import BatchForm, ReportForm, ReportStartForm
+from . import comparison, selectors, services
+from .forms import BatchForm, CompareForm, ReportForm, ReportStartForm, SignForm
 from .models import ReportVersion, VersionStatus
 
 POLL_SECONDS = 2
@@ -35,6 +36,11 @@ def _reports_link(unit) -> tuple[str, str]:
 
 def _may_edit(user, unit) -> bool:
     return scope_for(user).allows(unit, Permission.ENTER_DATA)
+
+
+def _may_sign(user, unit) -> bool:
+    """A leader of the unit or above (services.report_version_sign holds the rule)."""
+    return scope_for(user).allows_below(unit, Permission.SET_TARGETS)
 
 
 def _failure_of(versions: list[ReportVersion]) -> str | None:
@@ -111,6 +117,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "editable": editable,
         "versions": report.versions.order_by("-number"),
+        "may_sign": _may_sign(request.user, report.unit),
         "poll_seconds": POLL_SECONDS,
     }
     return render(request, "reports/report_detail.html", context)
@@ -144,6 +151,59 @@ def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("report_detail", pk=report.pk)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_redraft(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Soạn lại từ số liệu": a page that says what will be replaced, then the redraft."""
+    report = selectors.report_for_user_or_404(request.user, pk, Permission.ENTER_DATA)
+    if request.method == "POST":
+        services.report_assessment_redraft(report=report, user=request.user)
+        messages.success(request, "Đã soạn lại phần Ưu điểm và Tồn tại, hạn chế từ số liệu.")
+        return redirect("report_detail", pk=report.pk)
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            ("Soạn lại từ số liệu", None),
+        ],
+    }
+    return render(request, "reports/report_redraft.html", context)
+
+
+@require_GET
+@login_required
+def report_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions of the report: the figures that moved and the sentences that changed. The
+    two latest by default; any two the person picks."""
+    report = selectors.report_for_user_or_404(request.user, pk)
+    versions = {version.number: version for version in selectors.comparable_versions(report)}
+    numbers = list(versions)
+    enough = len(numbers) >= 2
+    latest_two = {"old": numbers[1], "new": numbers[0]} if enough else None
+    form = CompareForm(request.GET if "old" in request.GET else latest_two, numbers=numbers)
+    result = None
+    if enough and form.is_valid():
+        old, new = versions[form.cleaned_data["old"]], versions[form.cleaned_data["new"]]
+        result = comparison.compare((old.document, old.snapshot), (new.document, new.snapshot))
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            ("So sánh phiên bản", None),
+        ],
+        "form": form,
+        "enough": enough,
+        "result": result,
+    }
+    return render(request, "reports/report_compare.html", context)
+
+
 # --- versions -----------------------------------------------------------------------------------
 
 
@@ -155,6 +215,7 @@ def version_status(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "version": version,
         "editable": _may_edit(request.user, version.report.unit),
+        "may_sign": _may_sign(request.user, version.report.unit),
         "poll_seconds": POLL_SECONDS,
     }
     return render(request, "reports/_version_status.html", context)
@@ -177,15 +238,74 @@ def version_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("report_detail", pk=version.report_id)
 
 
+NOT_DONE = "Báo cáo chưa tạo xong."
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 @require_GET
 @login_required
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The version's PDF: the signed one once a leader has signed it."""
     version = selectors.version_for_user_or_404(request.user, pk)
     if not version.is_done:
-        return HttpResponse("Báo cáo chưa tạo xong.", status=409, content_type="text/plain")
+        return HttpResponse(NOT_DONE, status=409, content_type="text/plain")
     return FileResponse(
-        version.pdf.open("rb"), filename=version.download_name, content_type="application/pdf"
+        version.download_file.open("rb"),
+        filename=version.download_name,
+        content_type="application/pdf",
     )
+
+
+@require_GET
+@login_required
+def version_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_for_user_or_404(request.user, pk)
+    if not version.is_done or not version.docx:
+        return HttpResponse(NOT_DONE, status=409, content_type="text/plain")
+    return FileResponse(
+        version.docx.open("rb"),
+        as_attachment=True,
+        filename=version.docx_name,
+        content_type=DOCX_TYPE,
+    )
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@login_required
+def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leader's digital signature on a finished version: certificate and password, once."""
+    version = selectors.version_for_user_or_404(request.user, pk)
+    report = version.report
+    if not _may_sign(request.user, report.unit):
+        raise PermissionDenied(services.SIGN_REFUSED)
+    form = SignForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_version_sign(
+                version=version,
+                user=request.user,
+                pkcs12=form.cleaned_data["certificate"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, f"Đã ký số phiên bản {version.number}.")
+            return redirect("report_detail", pk=report.pk)
+    context = {
+        "version": version,
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            (f"Ký số phiên bản {version.number}", None),
+        ],
+        "form": form,
+    }
+    return render(request, "reports/version_sign.html", context)
 
 
 # --- all child units at once --------------------------------------------------------------------
@@ -250,8 +370,9 @@ def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
-    """The latest finished PDF of each child unit, in one ZIP written to a temporary file (a
-    city's 30 reports are tens of megabytes: not something to hold in memory)."""
+    """The latest finished PDF (signed, if it was) and Word copy of each child unit, in one ZIP
+    written to a temporary file (a city's 30 reports are tens of megabytes: not something to
+    hold in memory)."""
     batch = selectors.batch_for_user_or_404(request.user, pk)
     versions = selectors.batch_latest_pdfs(batch)
     if not versions:
@@ -259,14 +380,17 @@ def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
     archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
         for version in versions:
-            with version.pdf.open("rb") as pdf_file:
-                bundle.writestr(_zip_name(version), pdf_file.read())
+            with version.download_file.open("rb") as pdf_file:
+                bundle.writestr(f"{_zip_stem(version)}.pdf", pdf_file.read())
+            if version.docx:
+                with version.docx.open("rb") as docx_file:
+                    bundle.writestr(f"{_zip_stem(version)}.docx", docx_file.read())
     archive.seek(0)
     name = f"BaoCao_{batch.parent.file_code}_{batch.year}_{batch.kind}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
-def _zip_name(version: ReportVersion) -> str:
+def _zip_stem(version: ReportVersion) -> str:
     unit = version.report.unit
     ascii_name = slugify(unit.name.replace("Đ", "D").replace("đ", "d"))
-    return f"{unit.file_code}_{ascii_name}_v{version.number}.pdf"
+    return f"{unit.file_code}_{ascii_name}_v{version.number}"

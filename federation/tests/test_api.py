@@ -346,6 +346,7 @@ class TestSchema:
             "/api/v1/reports/",
             "/api/v1/reports/{id}/",
             "/api/v1/reports/{id}/pdf/",
+            "/api/v1/reports/{id}/docx/",
         }
         entries = schema["paths"]["/api/v1/entries/"]["post"]["responses"]
         assert set(entries) == {"200", "400", "401", "403", "404", "409", "413"}

@@ -1,12 +1,16 @@
 """Reports through the API: asked for with 202, followed by status, downloaded once built."""
 
+import io
+
 import pytest
+from docx import Document
 
 from federation.tests.api import api_as, errors_of
 from federation.tests.factories import UserFactory
 from reports.models import Report, ReportVersion
 
 REPORTS = "/api/v1/reports/"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +45,8 @@ def test_staff_asks_for_a_report_and_gets_202_with_its_status(tree, district_sta
         "progress": 0,
         "error": None,
         "pdf_url": None,
+        "docx_url": None,
+        "signed": False,
     }
 
 
@@ -65,6 +71,27 @@ def test_a_built_report_has_a_pdf_url_and_serves_the_pdf(
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
+def test_the_word_copy_answers_409_until_it_is_built(district_staff, queued):
+    response = api_as(district_staff).get(f"{REPORTS}{queued['id']}/docx/")
+    assert response.status_code == 409
+    assert response.json()["detail"]
+
+
+def test_a_built_report_serves_its_word_copy(
+    tree, district_staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = ask(district_staff, tree["hoai_duc"]).json()
+    client = api_as(district_staff)
+    status = client.get(f"{REPORTS}{asked['id']}/").json()
+    assert status["docx_url"] == f"http://testserver{REPORTS}{asked['id']}/docx/"
+    response = client.get(status["docx_url"], HTTP_ACCEPT=DOCX)
+    assert response.status_code == 200
+    assert response["Content-Type"] == DOCX
+    word = Document(io.BytesIO(b"".join(response.streaming_content)))
+    assert "BÁO CÁO" in [paragraph.text for paragraph in word.paragraphs]
+
+
 def test_asking_again_queues_a_new_version_of_the_same_report(tree, district_staff, queued):
     again = ask(district_staff, tree["hoai_duc"]).json()
     assert (again["report"], again["number"]) == (queued["report"], 2)
@@ -80,6 +107,7 @@ def test_another_district_gets_404_for_the_report_its_pdf_and_asking(tree, queue
     client = api_as(other)
     assert client.get(f"{REPORTS}{queued['id']}/").status_code == 404
     assert client.get(f"{REPORTS}{queued['id']}/pdf/").status_code == 404
+    assert client.get(f"{REPORTS}{queued['id']}/docx/").status_code == 404
     assert ask(other, tree["hoai_duc"]).status_code == 404
     assert ReportVersion.objects.count() == 1
 

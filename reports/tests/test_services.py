@@ -37,7 +37,7 @@ def test_new_report_starts_from_a_draft_the_leader_can_rewrite(tree, district_le
     assert report.signer_name == "Trần Thị Hạnh"
     assert report.signer_title == "CHỦ TỊCH"
     assert report.recipients.splitlines()[0] == "LĐLĐ Thành phố Hà Nội (để báo cáo)"
-    assert "LĐLĐ huyện Hoài Đức" in report.strengths
+    assert "Chưa có chỉ tiêu nào đạt tiến độ" in report.strengths  # drafted from no figures
     assert report.shortcomings and report.causes and report.proposals
     assert "6 tháng cuối năm 2022" in report.priorities
 
@@ -332,6 +332,10 @@ def test_a_role_elsewhere_cannot_write_a_units_report_by_any_service(
             unit=tree["hoai_duc"], year=2022, kind="H1", user=user
         ),
         lambda user: services.report_version_retry(version=version, user=user),
+        lambda user: services.report_assessment_redraft(report=report, user=user),
+        lambda user: services.report_version_sign(
+            version=version, user=user, pkcs12=b"", password=""
+        ),
     ]
     for write in writes:
         with pytest.raises(PermissionDenied):

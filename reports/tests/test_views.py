@@ -5,13 +5,15 @@ import zipfile
 import pytest
 from celery import group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from federation.tests.factories import UserFactory
 from reports import services, tasks
 from reports.models import Report, ReportBatch, ReportVersion, VersionStatus
-from reports.tests.conftest import override_celery
+from reports.tests.certificates import PASSWORD, authority, leader_pkcs12
+from reports.tests.conftest import override_celery, save
 
 
 def text_of(response) -> str:
@@ -62,9 +64,15 @@ VIEWS = [
     ("get", "report_detail", "report"),
     ("post", "report_detail", "report"),
     ("post", "report_generate", "report"),
+    ("get", "report_redraft", "report"),
+    ("get", "report_compare", "report"),
+    ("post", "report_redraft", "report"),
     ("get", "report_version_status", "version"),
     ("post", "report_version_retry", "version"),
     ("get", "report_version_pdf", "version"),
+    ("get", "report_version_docx", "version"),
+    ("get", "report_version_sign", "version"),
+    ("post", "report_version_sign", "version"),
     ("get", "report_batch", "batch"),
     ("get", "report_batch_status", "batch"),
     ("get", "report_batch_zip", "batch"),
@@ -240,6 +248,8 @@ def test_status_of_a_done_version_stops_polling_and_offers_the_pdf(
 
     assert "hx-trigger" not in text
     assert reverse("report_version_pdf", args=[built_version.pk]) in text
+    assert reverse("report_version_docx", args=[built_version.pk]) in text
+    assert "Tải Word" in text
 
 
 def test_failed_version_shows_the_error_and_a_retry_button(client, district_staff, report):
@@ -278,6 +288,24 @@ def test_pdf_is_served_to_a_user_whose_scope_covers_the_unit(client, city_leader
     assert response["Content-Type"] == "application/pdf"
     assert "BaoCao_HD_2022_H1_v1.pdf" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_word_copy_is_downloaded_beside_the_pdf(client, city_leader, built_version):
+    client.force_login(city_leader)
+
+    response = client.get(reverse("report_version_docx", args=[built_version.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "BaoCao_HD_2022_H1_v1.docx" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"PK")
+
+
+def test_word_copy_of_an_unfinished_version_answers_409(client, district_staff, report):
+    version = services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    assert client.get(reverse("report_version_docx", args=[version.pk])).status_code == 409
 
 
 def test_pdf_of_an_unfinished_version_answers_409(client, district_staff, report):
@@ -337,8 +365,11 @@ def test_city_leader_builds_every_child_report_and_downloads_them_as_one_zip(
     assert archive["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
     assert sorted(names) == [
+        "GD_cong-doan-nganh-giao-duc_v1.docx",
         "GD_cong-doan-nganh-giao-duc_v1.pdf",
+        "HD_ldld-huyen-hoai-duc_v1.docx",
         "HD_ldld-huyen-hoai-duc_v1.pdf",
+        "ML_ldld-huyen-me-linh_v1.docx",
         "ML_ldld-huyen-me-linh_v1.pdf",
     ]
 
@@ -494,3 +525,165 @@ def test_status_of_a_stuck_version_shows_it_failed_without_a_broker(
     assert "Tạo báo cáo không thành công" in text
     assert "Quá thời gian tạo báo cáo" in text
     assert "Thử lại" in text
+
+
+# --- the leader's digital signature -------------------------------------------------------------
+
+
+def upload(content: bytes, name: str = "lanh-dao.p12") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/x-pkcs12")
+
+
+def test_leader_signs_a_version_from_its_page(client, district_leader, built_version):
+    client.force_login(district_leader)
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    sign_url = reverse("report_version_sign", args=[built_version.pk])
+    assert sign_url in status
+    assert "Mật khẩu của tệp" in text_of(client.get(sign_url))
+
+    response = client.post(
+        sign_url, {"certificate": upload(leader_pkcs12(authority())), "password": PASSWORD}
+    )
+
+    assert response["Location"] == reverse("report_detail", args=[built_version.report_id])
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    assert "Đã ký số" in status
+    assert "CN=Nguyễn Văn Bình" in status
+    assert sign_url not in status
+    pdf = client.get(reverse("report_version_pdf", args=[built_version.pk]))
+    assert "_da_ky.pdf" in pdf["Content-Disposition"]
+
+
+def test_staff_is_not_offered_signing_and_is_refused_with_403(
+    client, district_staff, built_version
+):
+    client.force_login(district_staff)
+    sign_url = reverse("report_version_sign", args=[built_version.pk])
+
+    status = text_of(client.get(reverse("report_version_status", args=[built_version.pk])))
+    response = client.post(
+        sign_url, {"certificate": upload(leader_pkcs12(authority())), "password": PASSWORD}
+    )
+
+    assert sign_url not in status
+    assert response.status_code == 403
+    built_version.refresh_from_db()
+    assert not built_version.is_signed
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.7 " * 20_000, "Tệp quá lớn"),
+        (b"MIIB not really a certificate", "Tệp không phải chứng thư số PKCS#12"),
+    ],
+)
+def test_sign_form_refuses_large_or_foreign_files(
+    client, district_leader, built_version, content, message
+):
+    client.force_login(district_leader)
+
+    response = client.post(
+        reverse("report_version_sign", args=[built_version.pk]),
+        {"certificate": upload(content), "password": PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert message in text_of(response)
+    built_version.refresh_from_db()
+    assert not built_version.is_signed
+
+
+def test_wrong_password_shows_why_and_keeps_nothing_typed(client, district_leader, built_version):
+    client.force_login(district_leader)
+
+    response = client.post(
+        reverse("report_version_sign", args=[built_version.pk]),
+        {"certificate": upload(leader_pkcs12(authority())), "password": "sai-mat-khau"},
+    )
+
+    page = text_of(response)
+    assert "Mật khẩu không đúng" in page
+    assert "sai-mat-khau" not in page
+
+
+# --- the assessment drafted from the figures ----------------------------------------------------
+
+
+def test_a_new_report_starts_with_its_assessment_drafted_from_the_figures(
+    client, district_staff, hoai_duc_2022
+):
+    client.force_login(district_staff)
+
+    response = client.post(
+        reverse("report_start", args=[hoai_duc_2022.pk]), {"year": "2022", "kind": "H1"}
+    )
+
+    page = text_of(client.get(response["Location"]))
+    assert "đoàn viên kết nạp mới đạt 60,5% kế hoạch (310/512 người)" in page
+    assert "CĐCS thành lập mới đạt 55% kế hoạch (11/20 CĐCS), theo tiến độ cần đạt 100%" in page
+    assert reverse("report_redraft", args=[Report.objects.get().pk]) in page
+
+
+def test_redraft_asks_first_then_overwrites_the_edited_text(
+    client, district_staff, report, django_capture_on_commit_callbacks
+):
+    services.report_update(report=report, user=district_staff, strengths="Viết tay.")
+    client.force_login(district_staff)
+    url = reverse("report_redraft", args=[report.pk])
+
+    confirm = text_of(client.get(url))
+    report.refresh_from_db()
+    assert "sẽ bị ghi đè" in confirm and "Viết tay." in confirm
+    assert report.strengths == "Viết tay."  # asking changed nothing
+
+    response = client.post(url)
+
+    assert response["Location"] == reverse("report_detail", args=[report.pk])
+    report.refresh_from_db()
+    assert "đoàn viên kết nạp mới đạt 60,5% kế hoạch" in report.strengths
+    assert report.history.first().history_change_reason == "Soạn lại từ số liệu"
+
+
+# --- two versions compared ----------------------------------------------------------------------
+
+
+def test_two_versions_are_compared_from_the_report_page(
+    client, district_staff, report, hoai_duc_2022, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_version_request(report=report, user=district_staff)
+    save(hoai_duc_2022, "new_members", 2022, 6, 20)  # 310 → 330 new members
+    services.report_update(report=report, user=district_staff, causes="Nguyên nhân mới.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_version_request(report=report, user=district_staff)
+    client.force_login(district_staff)
+
+    detail = text_of(client.get(reverse("report_detail", args=[report.pk])))
+    page = text_of(client.get(reverse("report_compare", args=[report.pk])))
+
+    assert reverse("report_compare", args=[report.pk]) in detail
+    assert "Số liệu thay đổi" in page
+    assert ">310<" in page and ">330<" in page
+    assert "330/512" in page
+    assert "<ins>Nguyên nhân mới.</ins>" in page
+
+
+def test_compare_says_when_there_is_nothing_to_compare_yet(client, district_staff, report):
+    client.force_login(district_staff)
+
+    page = text_of(client.get(reverse("report_compare", args=[report.pk])))
+
+    assert "Cần ít nhất hai phiên bản" in page
+
+
+def test_compare_refuses_the_same_version_twice(client, district_staff, report, stored_version):
+    other = services.report_version_request(report=report, user=district_staff)
+    ReportVersion.objects.filter(pk__in=[stored_version.pk, other.pk]).update(
+        status=VersionStatus.DONE, snapshot={}
+    )
+    client.force_login(district_staff)
+
+    page = text_of(client.get(reverse("report_compare", args=[report.pk]), {"old": 1, "new": 1}))
+
+    assert "Hãy chọn hai phiên bản khác nhau." in page
