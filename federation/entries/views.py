@@ -38,9 +38,10 @@ def _unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
 @require_GET
 @login_required
 def entry_current(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every entry link lands here and opens the month due (locks.month_due)."""
     unit = unit_for_user_or_404(request.user, pk)
-    today = timezone.localdate()
-    return redirect("entry_month", pk=unit.pk, year=today.year, month=today.month)
+    year, month = locks.month_due(unit)
+    return redirect("entry_month", pk=unit.pk, year=year, month=month)
 
 
 @dataclass
@@ -165,6 +166,21 @@ def _conflict_text(conflict: Conflict) -> str:
     return f"{who} vừa sửa thành {current} lúc {when}"
 
 
+def month_steps(unit: Unit, year: int, month: int) -> dict:
+    """The month switcher's links and the picker's months (the year shown, a link to the year
+    before and after): never a month not yet begun."""
+    today = timezone.localdate()
+    following = next_month(year, month)
+    return {
+        "previous": previous_month(year, month),
+        "next": None if locks.is_future(*following, today) else following,
+        "picker": locks.month_states(unit, year),
+        "picker_earlier": (year - 1, 12) if year > MIN_YEAR else None,
+        "picker_later": None if year >= today.year else (year + 1, 1),
+        "due": locks.month_due(unit),
+    }
+
+
 def _render_grid(
     request: HttpRequest,
     shown: GridPage,
@@ -181,8 +197,7 @@ def _render_grid(
         "unit": unit,
         "year": year,
         "month": month,
-        "previous": previous_month(year, month),
-        "next": next_month(year, month),
+        **month_steps(unit, year, month),
         "page": shown.page,
         "search": shown.search,
         "indicators": shown.indicators,
@@ -283,8 +298,7 @@ def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
             "unit": unit,
             "year": year,
             "month": month,
-            "previous": previous_month(year, month),
-            "next": next_month(year, month),
+            **month_steps(unit, year, month),
             "report": selectors.month_completeness(unit, year, month),
         },
     )

@@ -79,10 +79,6 @@ class TestGrid:
         assert "Cùng kỳ: 29" in page
         assert "Hạn nhập: hết ngày" in page
 
-    def test_the_current_entry_link_opens_this_month(self, tree, staff_client, this_month):
-        response = staff_client.get(reverse("entry_current", args=[tree["hoai_duc"].pk]))
-        assert response.url == entry_url(tree["hoai_duc"], *this_month)
-
     def test_query_count_does_not_grow_with_the_number_of_units(
         self, tree, staff_client, this_month, django_assert_max_num_queries
     ):
