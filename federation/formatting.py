@@ -79,3 +79,12 @@ def parse_whole_number(raw: object) -> int:
     if number < 0:
         raise ValueError("Không được là số âm.")
     return number
+
+
+def person_name(user) -> str:
+    """A person as Vietnamese write them, family name first: last_name "Lê Minh" and first_name
+    "Tuấn" give "Lê Minh Tuấn" (Django's get_full_name would say "Tuấn Lê Minh"); the login
+    when no name is kept; "Hệ thống" for the system itself (no user)."""
+    if user is None:
+        return "Hệ thống"
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()

@@ -212,6 +212,15 @@ class Completeness:
     def total(self) -> int:
         return len(self.children)
 
+    @property
+    def grassroots_not_complete(self) -> int:
+        """CĐCS among the children not yet complete: what the grid's bulk mark would add."""
+        return sum(
+            1
+            for child in self.children
+            if child.unit.is_grassroots and child.status != MonthStatus.COMPLETE
+        )
+
 
 def month_completeness(unit: Unit, year: int, month: int) -> Completeness:
     """Each child's state for the month, with who marked it complete: three queries whatever

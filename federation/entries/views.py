@@ -209,6 +209,7 @@ def _render_grid(
         "bypasses_locks": locks.bypasses_locks(request.user),
         "can_reopen": scope_for(request.user).allows(unit, Permission.SET_TARGETS),
         "completion": unit.completions.filter(year=year, month=month).first(),
+        "children_state": selectors.month_completeness(unit, year, month),
     }
     return render(
         request, "federation/entry_month.html", context, status=200 if form is None else 400
@@ -222,9 +223,23 @@ def entry_complete(request: HttpRequest, pk: int, year: int, month: int) -> Http
     if request.POST.get("action") == "undo":
         services.month_uncomplete(unit=unit, year=year, month=month, user=request.user)
         messages.info(request, f"Đã bỏ đánh dấu hoàn thành tháng {month:02d}/{year}.")
+        return redirect("entry_month", pk=unit.pk, year=year, month=month)
+    try:
+        added = services.month_complete(
+            unit=unit,
+            year=year,
+            month=month,
+            user=request.user,
+            with_grassroots=request.POST.get("with_grassroots") == "on",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        services.month_complete(unit=unit, year=year, month=month, user=request.user)
-        messages.success(request, f"Đã xác nhận hoàn thành nhập liệu tháng {month:02d}/{year}.")
+        messages.success(
+            request,
+            f"Đã xác nhận hoàn thành nhập liệu tháng {month:02d}/{year} "
+            f"({vn_number(added)} đơn vị mới được đánh dấu).",
+        )
     return redirect("entry_month", pk=unit.pk, year=year, month=month)
 
 
@@ -299,6 +314,7 @@ def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
             "year": year,
             "month": month,
             **month_steps(unit, year, month),
+            "completion": unit.completions.filter(year=year, month=month).first(),
             "report": selectors.month_completeness(unit, year, month),
         },
     )

@@ -1,16 +1,19 @@
-"""The month due and the month picker, with the clock frozen in Hà Nội's time zone."""
+"""The month due, the month picker and marking months complete, the clock frozen in Hà Nội."""
 
 import datetime
 import zoneinfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from federation.entries import locks
+from federation.entries.selectors import MonthStatus
 from federation.entries.services import month_complete
-from federation.models import MonthReopening
+from federation.models import MonthCompletion, MonthReopening
+from federation.tests.factories import UserFactory
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -114,3 +117,35 @@ class TestEntryLinks:
         url = reverse("completeness", args=[tree["hoai_duc"].pk, 2026, 12])
         page = staff_client.get(url).content.decode()
         assert reverse("completeness", args=[tree["hoai_duc"].pk, 2027, 1]) not in page
+
+
+class TestCompleteInBulk:
+    def test_the_district_marks_itself_and_its_grassroots_unions_and_every_page_agrees(
+        self, tree, client, district_staff, city_leader, first_of_december
+    ):
+        client.force_login(district_staff)
+        url = reverse("entry_complete", args=[tree["hoai_duc"].pk, 2026, 11])
+        client.post(url, {"with_grassroots": "on"})
+        marked = {c.unit for c in MonthCompletion.objects.filter(year=2026, month=11)}
+        assert marked == {tree["hoai_duc"], tree["hd_1"], tree["hd_2"]}
+        assert MonthCompletion.history.filter(history_user=district_staff).count() == 3
+        own = client.get(reverse("completeness", args=[tree["hoai_duc"].pk, 2026, 11]))
+        assert (own.context["report"].complete, own.context["report"].total) == (2, 2)
+        client.force_login(city_leader)
+        city = client.get(reverse("completeness", args=[tree["city"].pk, 2026, 11]))
+        states = {c.unit: c.status for c in city.context["report"].children}
+        assert states[tree["hoai_duc"]] == MonthStatus.COMPLETE
+
+    def test_without_the_box_only_the_district_is_marked(self, tree, district_staff):
+        added = month_complete(unit=tree["hoai_duc"], year=2026, month=3, user=district_staff)
+        assert added == 1
+        assert MonthCompletion.objects.get().unit == tree["hoai_duc"]
+
+    def test_staff_of_another_district_is_refused(self, tree):
+        other = UserFactory(role_on=tree["me_linh"], role_on__role="staff")
+        with pytest.raises(PermissionDenied):
+            month_complete(unit=tree["hoai_duc"], year=2026, month=3, user=other)
+
+    def test_a_month_not_begun_cannot_be_complete(self, tree, district_staff, first_of_december):
+        with pytest.raises(ValidationError):
+            month_complete(unit=tree["hoai_duc"], year=2027, month=1, user=district_staff)

@@ -83,7 +83,7 @@ class TestGrid:
         self, tree, staff_client, this_month, django_assert_max_num_queries
     ):
         GrassrootsFactory.create_batch(40, parent=tree["hoai_duc"])
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(23):
             response = staff_client.get(entry_url(tree["hoai_duc"], *this_month))
         assert response.context["page"].paginator.count == 43
         assert len(response.context["grid"]) == 25
