@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from .expressions import REGISTERS, ExpressionError, parse
+from .text import fold
 
 # The years any figure, target or report may be about; every door checks against these.
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -92,8 +93,10 @@ class Unit(MP_Node):
     workforce_female = models.PositiveIntegerField("lao động nữ", null=True, blank=True)
     founded_on = models.DateField("ngày thành lập", null=True, blank=True)
     dissolved_on = models.DateField("ngày giải thể", null=True, blank=True)
+    # The name, short name and code folded (federation.text.fold): searched without accents.
+    search_key = models.CharField(max_length=400, editable=False, default="")
 
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "search_key"])
 
     objects = UnitManager()
 
@@ -120,6 +123,14 @@ class Unit(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Every door that writes a unit saves it (treebeard's add_child included), so the key
+        # never lags its name.
+        self.search_key = fold(f"{self.name} {self.short_name} {self.code}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_grassroots(self) -> bool:
