@@ -200,6 +200,19 @@ class Aggregation(models.TextChoices):
     LAST = "last", "Lấy số liệu tháng cuối kỳ"
 
 
+class IndicatorGroup(models.TextChoices):
+    """The areas of work a report's Phần I is written by; the entry grid shows one at a time."""
+
+    MEMBERS = "members", "Phát triển đoàn viên"
+    ORGANISATION = "organisation", "Xây dựng tổ chức"
+    TRAINING = "training", "Tuyên truyền, đào tạo"
+    CARE = "care", "Chăm lo đời sống"
+    PARTY = "party", "Xây dựng Đảng"
+    EMULATION = "emulation", "Thi đua"
+    FINANCE = "finance", "Tài chính"
+    OTHER = "other", "Chỉ tiêu khác"
+
+
 class Indicator(models.Model):
     """A number units report every month: data, not code, so the catalogue can grow."""
 
@@ -211,6 +224,9 @@ class Indicator(models.Model):
     )
     higher_is_better = models.BooleanField("càng cao càng tốt", default=True)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
+    group = models.CharField(
+        "nhóm", max_length=16, choices=IndicatorGroup.choices, default=IndicatorGroup.OTHER
+    )
     is_active = models.BooleanField("đang dùng", default=True)
     description = models.TextField("ghi chú", blank=True)
     # What the checks of every save hold a value to (entries/checks.py).

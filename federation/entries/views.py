@@ -1,6 +1,7 @@
 """Monthly data entry: the grid, marking a month complete, reopening a locked month, history."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..formatting import vn_number
-from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, Unit
+from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, IndicatorGroup, Unit
 from ..months import next_month, previous_month
 from ..selectors import Permission, scope_for, unit_for_user_or_404
 from . import locks, selectors, services
@@ -135,10 +136,9 @@ def _attach_unusual(
 
 
 def _attach_errors(form: EntryGridForm, rows: list[EntryRow], invalid: RowsInvalid) -> None:
+    """Each refusal goes beside its cell; the summary above the grid links to them all."""
     for error in invalid.errors:
-        cell = _cell_for(form, rows[error.row])
-        cell.error = error.message
-        form.add_error(None, f"{cell.unit.display_name} · {cell.indicator.name}: {error.message}")
+        _cell_for(form, rows[error.row]).error = error.message
 
 
 def _attach_conflicts(form: EntryGridForm, rows: list[EntryRow], stale: StaleEntries) -> None:
@@ -164,6 +164,13 @@ def _conflict_text(conflict: Conflict) -> str:
         return f"{who} vừa sửa thành {current}"
     when = timezone.localtime(conflict.changed_at).strftime("%H:%M %d/%m/%Y")
     return f"{who} vừa sửa thành {current} lúc {when}"
+
+
+def indicator_groups(indicators: list[Indicator]) -> list[tuple[str, str, int]]:
+    """(group, label, how many indicators) in the catalogue's order: the grid's switch."""
+    counts = Counter(indicator.group for indicator in indicators)
+    labels = dict(IndicatorGroup.choices)
+    return [(group, labels.get(group, group), counts[group]) for group in counts]
 
 
 def month_steps(unit: Unit, year: int, month: int) -> dict:
@@ -192,6 +199,7 @@ def _render_grid(
         (indicator, sum(row.cells[i].value or 0 for row in shown.grid))
         for i, indicator in enumerate(shown.indicators)
     ]
+    error_cells = [cell for row in shown.grid for cell in row.cells if cell.error]
     context = {
         "shown": shown,
         "unit": unit,
@@ -201,7 +209,9 @@ def _render_grid(
         "page": shown.page,
         "search": shown.search,
         "indicators": shown.indicators,
+        "groups": indicator_groups(shown.indicators),
         "grid": shown.grid,
+        "error_cells": error_cells,
         "totals": totals,
         "form": form,
         "unusual": unusual or [],

@@ -75,8 +75,8 @@ class TestGrid:
         assert tree["hd_2"].name in page
         assert tree["ml_1"].name not in page
         assert 'value="1.234"' in page
-        assert "T.trước: 17" in page
-        assert "Cùng kỳ: 29" in page
+        assert "Tháng trước: 17" in page
+        assert "Cùng kỳ năm trước: 29" in page
         assert "Hạn nhập: hết ngày" in page
 
     def test_query_count_does_not_grow_with_the_number_of_units(
@@ -97,7 +97,7 @@ class TestGrid:
         district_row = response.context["grid"][0]
         suggestions = {c.indicator.code: c.suggestion for c in district_row.cells}
         assert suggestions["new_grassroots_unions"] == 1
-        assert "Gợi ý: 1" in text(response)
+        assert "Số theo danh sách: 1" in text(response)
 
 
 class TestSaving:
@@ -154,6 +154,25 @@ class TestSaving:
         assert "is-invalid" in page
         assert f'value="{typed}"' in page  # what was typed is kept
         assert not MonthlyEntry.objects.exists()
+
+    def test_the_error_summary_links_to_each_wrong_cell(self, tree, staff_client, this_month):
+        wrong = field(tree["hd_2"], "support_amount")
+        response = posted(staff_client, tree["hoai_duc"], *this_month, **{wrong: "nhiều"})
+        page = text(response)
+        assert f'href="#{wrong}" data-cell="{wrong}"' in page
+        assert "1 ô chưa đúng" in page
+        assert "xem các ô tô đỏ bên dưới" not in page
+
+    def test_indicators_come_in_the_report_groups_with_a_switch(
+        self, tree, staff_client, this_month
+    ):
+        response = staff_client.get(entry_url(tree["hoai_duc"], *this_month))
+        groups = {group: count for group, _, count in response.context["groups"]}
+        assert groups["members"] == 5 and groups["finance"] == 2
+        assert sum(groups.values()) == len(response.context["indicators"])
+        page = text(response)
+        assert 'data-show-group="members"' in page
+        assert f'<td data-group="care" data-label="{indicator("support_amount").name}' in page
 
     def test_clearing_a_field_removes_the_value(self, tree, staff_client, this_month):
         year, month = this_month
