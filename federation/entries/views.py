@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..formatting import vn_number
+from ..formatting import person_name, vn_number
 from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, IndicatorGroup, Unit
 from ..months import next_month, previous_month
 from ..selectors import Permission, scope_for, unit_for_user_or_404
@@ -158,7 +158,7 @@ def _attach_conflicts(form: EntryGridForm, rows: list[EntryRow], stale: StaleEnt
 
 
 def _conflict_text(conflict: Conflict) -> str:
-    who = conflict.changed_by.get_username() if conflict.changed_by else "Người khác"
+    who = person_name(conflict.changed_by) if conflict.changed_by else "Người khác"
     current = "(trống)" if conflict.current is None else vn_number(conflict.current)
     if conflict.changed_at is None:
         return f"{who} vừa sửa thành {current}"

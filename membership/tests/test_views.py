@@ -164,7 +164,7 @@ def test_the_counts_give_members_women_and_the_share_of_the_workforce(
 
     page = text(response)
     assert "1,7%" in page  # 2 members / 120 workers
-    assert "50%" in page  # women
+    assert "50,0%" in page  # women
     assert "<html" not in page
 
 

@@ -354,3 +354,22 @@ def test_the_current_month_link_is_a_404_for_another_districts_staff(tree, staff
 
 def test_a_month_that_does_not_exist_is_a_404(tree, staff_client):
     assert staff_client.get(entry_url(tree["hoai_duc"], 2026, 13)).status_code == 404
+
+
+def test_history_names_people_family_name_first(tree, client, this_month):
+    staff = UserFactory(
+        username="canbo_hd", first_name="Tuấn", last_name="Lê Minh", role_on=tree["hoai_duc"]
+    )
+    client.force_login(staff)
+    posted(client, tree["hoai_duc"], *this_month, **{field(tree["hd_1"], "new_members"): "3"})
+    page = text(client.get(entry_url(tree["hoai_duc"], *this_month, "entry_history")))
+    assert "Lê Minh Tuấn" in page and "canbo_hd" not in page
+
+
+def test_the_reopen_date_is_typed_day_first(tree, client, city_leader):
+    year, month = months_ago(3)
+    client.force_login(city_leader)
+    until = timezone.localdate() + datetime.timedelta(days=2)
+    url = entry_url(tree["hoai_duc"], year, month, "entry_reopen")
+    client.post(url, {"reason": "Sửa số liệu", "until": until.strftime("%d/%m/%Y")})
+    assert timezone.localdate(MonthReopening.objects.get().expires_at) == until
