@@ -493,6 +493,40 @@ class MonthCompletion(models.Model):
         return f"{self.unit} · {self.month:02d}/{self.year}"
 
 
+class MonthReminder(models.Model):
+    """A reminder sent to a unit's staff that its month is not complete: by the beat task
+    before the deadline (sent_by None) or by a leader above. At most one per unit a day."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="reminders", verbose_name="đơn vị"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    sent_on = models.DateField("ngày nhắc")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhắc",
+    )
+    recipients = models.PositiveSmallIntegerField("số người nhận", default=0)
+    sent_at = models.DateTimeField("gửi lúc", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "nhắc nộp số liệu"
+        verbose_name_plural = "nhắc nộp số liệu"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "sent_on"], name="reminder_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.month:02d}/{self.year} · {self.sent_on:%d/%m/%Y}"
+
+
 class RoleKind(models.TextChoices):
     STAFF = "staff", "Cán bộ nhập liệu"
     LEADER = "leader", "Lãnh đạo"

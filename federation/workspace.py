@@ -8,6 +8,7 @@ month_completeness, the dashboard's children table), so the numbers agree with t
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
@@ -40,6 +41,12 @@ class MonthDue:
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
+
+    @property
+    def reminding(self) -> bool:
+        """Whether the home warns as the email does: the deadline is near, the month open."""
+        near = 0 <= self.days_left <= settings.REMINDER_DAYS_BEFORE_DEADLINE
+        return near and not self.complete
 
     @property
     def missing_shown(self) -> list[ChildStatus]:

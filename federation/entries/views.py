@@ -30,7 +30,7 @@ def _month_or_404(year: int, month: int) -> None:
         raise Http404("Không có tháng này.")
 
 
-def _unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
+def unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
     unit = unit_for_user_or_404(request.user, pk)
     _month_or_404(year, month)
     return unit
@@ -70,7 +70,7 @@ class GridPage:
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     params = request.POST if request.method == "POST" else request.GET
     search = params.get("q", "").strip()
     page = selectors.grid_units(request.user, unit, search, params.get("page"))
@@ -229,7 +229,7 @@ def _render_grid(
 @require_POST
 @login_required
 def entry_complete(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     if request.POST.get("action") == "undo":
         services.month_uncomplete(unit=unit, year=year, month=month, user=request.user)
         messages.info(request, f"Đã bỏ đánh dấu hoàn thành tháng {month:02d}/{year}.")
@@ -256,7 +256,7 @@ def entry_complete(request: HttpRequest, pk: int, year: int, month: int) -> Http
 @require_POST
 @login_required
 def entry_reopen(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     form = ReopenForm(request.POST)
     if form.is_valid():
         end_of_day = datetime.datetime.combine(form.cleaned_data["until"], datetime.time.max)
@@ -283,7 +283,7 @@ def entry_reopen(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
 @login_required
 def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """Every change to the month's values of the unit and its children, newest first."""
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     context = {
         "unit": unit,
         "year": year,
@@ -298,7 +298,7 @@ def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpR
 @login_required
 def entry_restore(request: HttpRequest, pk: int, year: int, month: int, history_id: int):
     """Sets a value back to what one record of the month's history holds, as any write."""
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     record = selectors.history_record_or_404(unit, year, month, history_id)
     label = f"{record.unit.display_name} · {record.indicator.name}"
     try:
@@ -310,21 +310,3 @@ def entry_restore(request: HttpRequest, pk: int, year: int, month: int, history_
     else:
         messages.success(request, f"Đã khôi phục {label} về {vn_number(record.value)}.")
     return redirect("entry_history", pk=unit.pk, year=year, month=month)
-
-
-@require_GET
-@login_required
-def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
-    return render(
-        request,
-        "federation/completeness.html",
-        {
-            "unit": unit,
-            "year": year,
-            "month": month,
-            **month_steps(unit, year, month),
-            "completion": unit.completions.filter(year=year, month=month).first(),
-            "report": selectors.month_completeness(unit, year, month),
-        },
-    )
