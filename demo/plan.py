@@ -7,7 +7,7 @@ when a later run adds new ones.
 import datetime
 from dataclasses import dataclass
 
-from .figures import parent_entries, planned_targets, union_entries, union_flows
+from .figures import parent_entries, planned_targets, union_entries, union_flows, union_targets
 from .roster import RosterBuilder, as_of, roster_flows
 from .specs import Flow, MemberSpec, Month, PlannedEntry, PlannedTarget, UnionSpec
 from .tree import PARENTS, roster_unions, unions_of
@@ -53,4 +53,6 @@ def build_plan(today: datetime.date) -> Plan:
         opening = sum(flows[u.code][months[0]].total for u in unions[parent.code])
         entries.extend(parent_entries(parent, unions[parent.code], opening, months))
     targets = list(planned_targets(entries, top_of, (today.year - 1, today.year)))
+    union_codes = {union.code for specs in unions.values() for union in specs}
+    targets.extend(union_targets(entries, union_codes, today.year))
     return Plan(unions, members, entries, targets)

@@ -1,6 +1,14 @@
+from importlib import import_module
+
 from django.db import migrations, models
 
 from federation.text import fold
+
+# SQLite adds a NOT NULL column by rebuilding the table, and refuses to rename a table that a
+# view reads: the MonthlyTotal view (0009) steps aside while the column is added. The rebuild
+# also drops 0009's partial index, which only SQL knows about: it is made again if missing.
+VIEW = import_module("federation.migrations.0009_monthly_total_kind_join")
+RESTORE_INDEX = VIEW.CREATE_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
 
 
 def fill_search_keys(apps, schema_editor):
@@ -22,10 +30,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(VIEW.DROP_VIEW, VIEW.CREATE_VIEW),
         migrations.AddField(
             model_name="unit",
             name="search_key",
             field=models.CharField(default="", editable=False, max_length=400),
         ),
+        migrations.RunSQL([VIEW.CREATE_VIEW, RESTORE_INDEX], VIEW.DROP_VIEW),
         migrations.RunPython(fill_search_keys, migrations.RunPython.noop),
     ]
