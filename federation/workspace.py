@@ -54,11 +54,20 @@ class MonthDue:
 
 
 @dataclass
+class Behind:
+    """A child and how many of its targeted key indicators are behind the expected pace."""
+
+    row: ChildRow
+    count: int
+    targeted: int
+
+
+@dataclass
 class Desk:
     unit: Unit
     leads: bool  # a leader's (or administrator's) role: targets, pace and reports
     due: MonthDue
-    behind: list[ChildRow]  # children behind pace on some key indicator (leaders only)
+    behind: list[Behind]  # children behind pace, the furthest behind first (leaders only)
 
 
 def month_due_of(unit: Unit, now: datetime.datetime | None = None) -> MonthDue:
@@ -89,12 +98,14 @@ def desks_for(user: AbstractBaseUser) -> list[Desk]:
     return desks
 
 
-def _behind_pace(unit: Unit, today: datetime.date) -> list[ChildRow]:
-    """Children whose figure on some key indicator is behind the pace its target expects."""
+def _behind_pace(unit: Unit, today: datetime.date) -> list[Behind]:
+    """Children behind the pace their targets expect on some key indicator, those behind on the
+    most indicators first."""
     query = ProgressQuery(today.year, default_period(today), None)
     table = children_table(unit, query, today)
-    return [
-        row
-        for row in table.rows
-        if any(figure.status == Status.BEHIND for figure in row.figures.values())
-    ]
+    found = []
+    for row in table.rows:
+        statuses = [f.status for f in row.figures.values() if f.target is not None]
+        if count := statuses.count(Status.BEHIND):
+            found.append(Behind(row, count, len(statuses)))
+    return sorted(found, key=lambda b: (-b.count / b.targeted, b.row.unit.path))

@@ -76,7 +76,7 @@ class TestLeaderDesk:
         client.force_login(district_leader)
         page = text(client.get(reverse("home")))
         behind = page.split("Đơn vị trực thuộc chậm tiến độ")[1].split("</ul>")[0]
-        assert tree["hd_1"].display_name in behind
+        assert tree["hd_1"].display_name in behind and "1/1 chỉ tiêu chậm" in behind
         assert tree["hd_2"].display_name not in behind
         assert reverse("report_latest", args=[tree["hoai_duc"].pk]) in page
 

@@ -27,7 +27,7 @@ def test_a_leader_sees_the_versions_done_below_the_unit(client, tree, city_leade
     client.force_login(city_leader)
     response = client.get(reverse("report_latest", args=[tree["city"].pk]))
     assert response.context["versions"] == [done_version]
-    assert "Sơ kết 6 tháng đầu năm năm 2026" in response.content.decode()
+    assert "Sơ kết 6 tháng đầu năm 2026" in response.content.decode()
 
 
 def test_outside_the_subtree_is_a_404(client, tree, done_version):
