@@ -213,6 +213,10 @@ class Completeness:
         return len(self.children)
 
     @property
+    def not_complete(self) -> int:
+        return self.total - self.complete
+
+    @property
     def grassroots_not_complete(self) -> int:
         """CĐCS among the children not yet complete: what the grid's bulk mark would add."""
         return sum(

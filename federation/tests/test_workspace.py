@@ -64,6 +64,8 @@ class TestLeaderDesk:
         assert "<strong>1/3</strong> đã hoàn thành" in page
         missing = page.split("Chưa nhập số liệu tháng 11/2026")[1].split("</ul>")[0]
         assert "Hoài Đức" not in missing and "Mê Linh" in missing
+        remind = reverse("completeness_remind", args=[tree["city"].pk, 2026, 11])
+        assert f'action="{remind}"' in page and "Nhắc 2 đơn vị chưa hoàn thành" in page
 
     def test_lists_children_behind_the_pace_of_their_target(self, client, tree, district_leader):
         Target.objects.create(
@@ -80,9 +82,10 @@ class TestLeaderDesk:
         assert tree["hd_2"].display_name not in behind
         assert reverse("report_latest", args=[tree["hoai_duc"].pk]) in page
 
-    def test_staff_see_no_pace_or_reports_panel(self, client, tree, district_staff):
+    def test_staff_see_no_pace_reports_or_reminder(self, client, tree, district_staff):
         client.force_login(district_staff)
-        assert "chậm tiến độ" not in text(client.get(reverse("home")))
+        page = text(client.get(reverse("home")))
+        assert "chậm tiến độ" not in page and "Nhắc " not in page
 
 
 class TestUnitSearch:
