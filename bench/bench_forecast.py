@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_forecast.py [--smoke]
 
 Seeds `manage.py seed_demo`'s LĐLĐ Hà Nội into the throwaway PostgreSQL database
-`bench_forecast_<pid>` (dropped at the end, even when killed) as of 31 December of last year, so
-that its two years of figures (the year before last and last year) are whole. Then last year is
+`bench_forecast_<pid>` (dropped at the end, even when killed) as of 1 February this year: its
+figures from January two years ago, the year before last and last year whole (the month the
+demo leaves for its staff to enter is January, this year). Then last year is
 forecast from its first 5 and 6 months, the year before last giving the profile, for every unit
 and flow indicator with figures in both years, and the median absolute percentage error is set
 against a straight line's (forecast_backtest.py). The goal: the forecast's error is below the
@@ -43,11 +44,12 @@ def run(figures: Figures) -> None:
     from demo.seed import seed
     from federation.models import Unit, UnitKind
 
-    last_year = datetime.date.today().year - 1
-    seed(today=datetime.date(last_year, 12, 31), log=lambda *_: None)
+    this_year = datetime.date.today().year
+    last_year = this_year - 1
+    seed(today=datetime.date(this_year, 2, 1), log=lambda *_: None)
     harness.refresh_statistics()
     units = list(Unit.objects.values_list("pk", flat=True))
-    print(f"Dữ liệu mẫu đến hết 31/12/{last_year}: {len(units):,} đơn vị.")
+    print(f"Dữ liệu mẫu đến hết tháng 01/{this_year}: {len(units):,} đơn vị.")
     outcomes = backtest(units, last_year)
     print_outcomes(f"Dự báo năm {last_year} từ các tháng đầu năm, sai số trung vị:", outcomes)
     figures["backtest_ratio"] = max(o.ratio for o in outcomes)

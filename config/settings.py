@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.deployment",
+                "config.context_processors.home_unit",
             ],
         },
     },
@@ -201,10 +203,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "federation.tasks.remove_expired_uploads",
         "schedule": 15 * 60.0,
     },
+    # Every morning: the staff of units whose month is not complete, N days before its deadline.
+    "remind-before-the-deadline": {
+        "task": "federation.tasks.remind_before_deadline",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # Monthly entries lock this many days after their month ends (DESIGN.md, API.md).
 ENTRY_LOCK_DAYS = envint("ENTRY_LOCK_DAYS", 10)
+# Staff of units whose month is not complete are reminded this many days before its deadline
+# (by email, and by a banner on their home page).
+REMINDER_DAYS_BEFORE_DEADLINE = envint("REMINDER_DAYS_BEFORE_DEADLINE", 3)
+
+# Email: printed to the console on a first run; SMTP once EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Báo cáo Công đoàn <noreply@localhost>")
+# Where the links in emails lead.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Registers that suggest a month's figures in the entry grid: functions (units, year, month) →
 # {unit id: {indicator code: value}}. Named here, so that federation never imports the apps

@@ -134,6 +134,21 @@ def planned_targets(
         yield from _year_and_h1(CITY.code, indicator, year, whole, rng)
 
 
+def union_targets(
+    entries: list[PlannedEntry], unions: set[str], year: int
+) -> Iterator[PlannedTarget]:
+    """Each CĐCS's plan of new members for the year and its first half, from its planned year
+    at its own steady pace, so a leader's drill-down ends on a figure against a target."""
+    planned: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if entry.unit_code in unions and entry.indicator == "new_members" and entry.year == year:
+            planned[entry.unit_code] += entry.value
+    for code in sorted(unions):
+        rng = rng_for("targets", code, year)
+        whole = _plan_figure(planned[code] / rng.uniform(0.6, 1.1), "new_members")
+        yield from _year_and_h1(code, "new_members", year, whole, rng)
+
+
 def _year_and_h1(
     code: str, indicator: str, year: int, whole: int, rng: random.Random
 ) -> Iterator[PlannedTarget]:

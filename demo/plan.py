@@ -1,13 +1,13 @@
 """The demo plan: everything the seed writes, computed before any write, and the months it covers.
 
-The same day gives the same plan; a series planned from January of last year keeps its past months
-when a later run adds new ones.
+The same day gives the same plan; a series planned from January two years ago keeps its past
+months when a later run adds new ones.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from .figures import parent_entries, planned_targets, union_entries, union_flows
+from .figures import parent_entries, planned_targets, union_entries, union_flows, union_targets
 from .roster import RosterBuilder, as_of, roster_flows
 from .specs import Flow, MemberSpec, Month, PlannedEntry, PlannedTarget, UnionSpec
 from .tree import PARENTS, roster_unions, unions_of
@@ -23,9 +23,17 @@ class Plan:
     targets: list[PlannedTarget]
 
 
+# Years of figures before this one: two, so that the dashboards forecast this year from last
+# year's seasons with a range from the year before, and the forecast's back-test
+# (bench/bench_forecast.py) can forecast last year from the year before it.
+PAST_YEARS = 2
+
+
 def planned_months(today: datetime.date) -> list[Month]:
-    """January of last year through December of this year; months after today are not saved."""
-    return [(year, month) for year in (today.year - 1, today.year) for month in range(1, 13)]
+    """January two years ago through December of this year; months not yet ended are not
+    saved."""
+    years = range(today.year - PAST_YEARS, today.year + 1)
+    return [(year, month) for year in years for month in range(1, 13)]
 
 
 def build_plan(today: datetime.date) -> Plan:
@@ -53,4 +61,6 @@ def build_plan(today: datetime.date) -> Plan:
         opening = sum(flows[u.code][months[0]].total for u in unions[parent.code])
         entries.extend(parent_entries(parent, unions[parent.code], opening, months))
     targets = list(planned_targets(entries, top_of, (today.year - 1, today.year)))
+    union_codes = {union.code for specs in unions.values() for union in specs}
+    targets.extend(union_targets(entries, union_codes, today.year))
     return Plan(unions, members, entries, targets)

@@ -26,6 +26,7 @@ from federation.services import role_grant, unit_create
 from federation.targets.services import target_set
 from membership.models import Member
 
+from . import cycle
 from .figures import TARGET_INDICATORS
 from .plan import Plan, build_plan, planned_months
 from .specs import MemberSpec, Month
@@ -134,16 +135,20 @@ def _save_targets(plan: Plan, units: dict[str, Unit], setter: AbstractBaseUser, 
 
 
 def saved_months(today: datetime.date, months_back: int | None) -> list[Month]:
-    """The planned months up to the current one, or only the last `months_back` of them."""
-    months = [m for m in planned_months(today) if m <= (today.year, today.month)]
+    """The planned months that have ended, or only the last `months_back` of them: figures are
+    entered after their month, never during it."""
+    months = [m for m in planned_months(today) if m < (today.year, today.month)]
     return months[-months_back:] if months_back else months
 
 
-def _save_entries(plan: Plan, units: dict[str, Unit], months: list[Month], log: Log) -> None:
+def _save_entries(
+    plan: Plan, units: dict[str, Unit], months: list[Month], today: datetime.date, log: Log
+) -> None:
     indicators = {i.code: i for i in Indicator.objects.all()}
     rows: dict[Month, list[EntryRow]] = {month: [] for month in months}
+    left = cycle.held_back(units, months[-1], today) if months else set()
     for e in plan.entries:
-        if (e.year, e.month) in rows:
+        if (e.year, e.month) in rows and (e.unit_code, (e.year, e.month)) not in left:
             unit, indicator = units[e.unit_code], indicators[e.indicator]
             rows[(e.year, e.month)].append(EntryRow(unit, indicator, e.year, e.month, e.value))
     before = MonthlyEntry.objects.count()
@@ -175,7 +180,11 @@ def seed(
         _ensure_members(plan, units, log)
         users = _ensure_users(units, log)
         _save_targets(plan, units, users[TARGET_SETTER], log)
-        _save_entries(plan, units, saved_months(today, months_back), log)
+        months = saved_months(today, months_back)
+        _save_entries(plan, units, months, today, log)
+        cycle.complete_months(units, months, today, log)
+        cycle.ensure_cluster(units, users[TARGET_SETTER], log)
+        cycle.ensure_report_versions(units, users["canbo_hd"], today, log)
 
 
 def login_table() -> list[str]:

@@ -6,7 +6,7 @@ background task, outside any request, reads exactly like the page.
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.numberformat import format as number_format
 
@@ -35,15 +35,14 @@ def vn_number(value: int | float | Decimal | None) -> str:
 
 
 def vn_percent(value: int | float | Decimal | None) -> str:
-    """Decimal("60.5") → "60,5%"; Decimal("55.0") and 55 → "55%"; None → "—"."""
+    """Always one decimal, so figures side by side read alike: Decimal("60.5") → "60,5%";
+    55 → "55,0%"; 91.66 → "91,7%" (half up); None → "—"."""
     if value is None:
         return MISSING
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if number == number.to_integral_value():
-        number = number.to_integral_value()
-    else:
-        number = number.normalize()
-    return f"{vn_number(number)}%"
+    if not number.is_finite():
+        return MISSING
+    return f"{vn_number(number.quantize(Decimal('0.1'), ROUND_HALF_UP))}%"
 
 
 def vn_about(value: int | None) -> str:
@@ -88,3 +87,18 @@ def parse_whole_number(raw: object) -> int:
     if number < 0:
         raise ValueError("Không được là số âm.")
     return number
+
+
+def full_name(user) -> str:
+    """A person's name as Vietnamese write it, family name first: last_name "Lê Minh" and
+    first_name "Tuấn" give "Lê Minh Tuấn" (Django's get_full_name would say "Tuấn Lê Minh");
+    "" when no name is kept."""
+    return f"{user.last_name} {user.first_name}".strip()
+
+
+def person_name(user) -> str:
+    """Who did something, for a page: the full name, else the login; "Hệ thống" for the
+    system itself (no user)."""
+    if user is None:
+        return "Hệ thống"
+    return full_name(user) or user.get_username()

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from .expressions import REGISTERS, ExpressionError, parse
+from .text import fold
 
 # The years any figure, target or report may be about; every door checks against these.
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -92,8 +93,10 @@ class Unit(MP_Node):
     workforce_female = models.PositiveIntegerField("lao động nữ", null=True, blank=True)
     founded_on = models.DateField("ngày thành lập", null=True, blank=True)
     dissolved_on = models.DateField("ngày giải thể", null=True, blank=True)
+    # The name, short name and code folded (federation.text.fold): searched without accents.
+    search_key = models.CharField(max_length=400, editable=False, default="")
 
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "search_key"])
 
     objects = UnitManager()
 
@@ -120,6 +123,14 @@ class Unit(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Every door that writes a unit saves it (treebeard's add_child included), so the key
+        # never lags its name.
+        self.search_key = fold(f"{self.name} {self.short_name} {self.code}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_grassroots(self) -> bool:
@@ -189,6 +200,19 @@ class Aggregation(models.TextChoices):
     LAST = "last", "Lấy số liệu tháng cuối kỳ"
 
 
+class IndicatorGroup(models.TextChoices):
+    """The areas of work a report's Phần I is written by; the entry grid shows one at a time."""
+
+    MEMBERS = "members", "Phát triển đoàn viên"
+    ORGANISATION = "organisation", "Xây dựng tổ chức"
+    TRAINING = "training", "Tuyên truyền, đào tạo"
+    CARE = "care", "Chăm lo đời sống"
+    PARTY = "party", "Xây dựng Đảng"
+    EMULATION = "emulation", "Thi đua"
+    FINANCE = "finance", "Tài chính"
+    OTHER = "other", "Chỉ tiêu khác"
+
+
 class Indicator(models.Model):
     """A number units report every month: data, not code, so the catalogue can grow."""
 
@@ -200,6 +224,9 @@ class Indicator(models.Model):
     )
     higher_is_better = models.BooleanField("càng cao càng tốt", default=True)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
+    group = models.CharField(
+        "nhóm", max_length=16, choices=IndicatorGroup.choices, default=IndicatorGroup.OTHER
+    )
     is_active = models.BooleanField("đang dùng", default=True)
     description = models.TextField("ghi chú", blank=True)
     # What the checks of every save hold a value to (entries/checks.py).
@@ -464,6 +491,40 @@ class MonthCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.month:02d}/{self.year}"
+
+
+class MonthReminder(models.Model):
+    """A reminder sent to a unit's staff that its month is not complete: by the beat task
+    before the deadline (sent_by None) or by a leader above. At most one per unit a day."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="reminders", verbose_name="đơn vị"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=YEAR_VALIDATORS)
+    month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
+    sent_on = models.DateField("ngày nhắc")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhắc",
+    )
+    recipients = models.PositiveSmallIntegerField("số người nhận", default=0)
+    sent_at = models.DateTimeField("gửi lúc", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "nhắc nộp số liệu"
+        verbose_name_plural = "nhắc nộp số liệu"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "sent_on"], name="reminder_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.month:02d}/{self.year} · {self.sent_on:%d/%m/%Y}"
 
 
 class RoleKind(models.TextChoices):

@@ -17,7 +17,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
-from .models import Aggregation, Indicator, MonthlyTotal, Period, Role, RoleKind, Target, Unit
+from .models import (
+    Aggregation,
+    Indicator,
+    MonthlyTotal,
+    Period,
+    Role,
+    RoleKind,
+    Target,
+    Unit,
+    UnitKind,
+)
+from .text import fold
 
 
 class Permission(Enum):
@@ -47,6 +58,8 @@ NEEDED_RANK = {
 class Grant:
     path: str
     rank: int
+    unit_id: int | None = None
+    is_grassroots: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,12 @@ class Scope:
         return q
 
     @property
+    def home_grant(self) -> Grant | None:
+        """The role on the first unit where the user's tree starts: where the navbar leads."""
+        roots = self.root_paths
+        return next((g for g in self.grants if roots and g.path == roots[0]), None)
+
+    @property
     def root_paths(self) -> list[str]:
         """Paths of the topmost units the user holds roles on (none nested in another)."""
         paths = sorted({g.path for g in self.grants})
@@ -104,8 +123,13 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     if not user.is_authenticated or not user.is_active:
         scope = Scope(is_superuser=False, grants=())
     else:
-        rows = Role.objects.filter(user=user).values_list("unit__path", "role")
-        grants = tuple(Grant(path, ROLE_RANK[role]) for path, role in rows)
+        rows = Role.objects.filter(user=user).values_list(
+            "unit__path", "role", "unit_id", "unit__kind"
+        )
+        grants = tuple(
+            Grant(path, ROLE_RANK[role], unit_id, kind == UnitKind.GRASSROOTS_UNION)
+            for path, role, unit_id, kind in rows
+        )
         scope = Scope(is_superuser=user.is_superuser, grants=grants)
     user._union_scope = scope
     return scope
@@ -143,6 +167,25 @@ def unit_for_user_or_404(user: AbstractBaseUser | AnonymousUser, pk: int) -> Uni
         return units_visible_to(user).get(pk=pk)
     except (Unit.DoesNotExist, ValueError, TypeError):
         raise Http404("Không tìm thấy đơn vị.") from None
+
+
+def matching(units: QuerySet[Unit], search: str) -> QuerySet[Unit]:
+    """The units whose name, short name or code hold every word typed, accents or not:
+    "hoai duc" finds "LĐLĐ huyện Hoài Đức"."""
+    for word in fold(search).split():
+        units = units.filter(search_key__contains=word)
+    return units
+
+
+SEARCH_LIMIT = 20
+
+
+def units_found(user: AbstractBaseUser | AnonymousUser, search: str) -> list[Unit]:
+    """The first SEARCH_LIMIT units visible to the user that match `search`, highest first."""
+    if not fold(search):
+        return []
+    found = matching(units_visible_to(user), search)
+    return list(found.order_by("depth", "path")[:SEARCH_LIMIT])
 
 
 def top_units_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:

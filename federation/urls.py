@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("units/search/", views.unit_search, name="unit_search"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
     path("", include("federation.entries.urls")),

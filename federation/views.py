@@ -5,23 +5,46 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from . import selectors
 from .forms import ProgressQueryForm
 from .models import Period
 from .quality.selectors import pending_count
+from .workspace import desks_for
 
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A workspace: per unit of the user's roles, the month due and what is missing; for a
+    leader, the children behind pace; the unit search and the tree below."""
+    desks = desks_for(request.user)
     tops = [
-        (unit, selectors.children_page(request.user, unit, 1) if unit.numchild else None)
-        for unit in selectors.top_units_for(request.user)
+        (
+            desk.unit,
+            selectors.children_page(request.user, desk.unit, 1) if desk.unit.numchild else None,
+        )
+        for desk in desks
     ]
-    to_check = [(unit, count) for unit, _ in tops if (count := pending_count(unit))]
-    return render(request, "federation/home.html", {"tops": tops, "to_check": to_check})
+    to_check = [(desk.unit, count) for desk in desks if (count := pending_count(desk.unit))]
+    context = {"desks": desks, "tops": tops, "to_check": to_check}
+    return render(request, "federation/home.html", context)
+
+
+@require_GET
+@login_required
+def unit_search(request: HttpRequest) -> HttpResponse:
+    """Units in the user's scope whose name or code holds the words typed, with or without
+    accents; htmx asks for the results alone, as the person types."""
+    search = request.GET.get("q", "").strip()[:100]
+    context = {"search": search, "found": selectors.units_found(request.user, search)}
+    htmx = bool(request.headers.get("HX-Request"))
+    template = "federation/_search_results.html" if htmx else "federation/search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

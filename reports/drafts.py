@@ -5,6 +5,7 @@ from the version's snapshot."""
 
 from django.utils import timezone
 
+from federation.formatting import full_name
 from federation.models import Role, RoleKind, Unit, UnitKind
 
 from . import wording
@@ -43,8 +44,7 @@ def default_signer(unit: Unit) -> str:
     )
     if role is None:
         return ""
-    # Vietnamese names run family name first: "Trần Thị" (last_name) + "Hạnh" (first_name).
-    return f"{role.user.last_name} {role.user.first_name}".strip()
+    return full_name(role.user)
 
 
 def default_recipients(unit: Unit, parent: Unit | None) -> str:

@@ -28,7 +28,8 @@ class ReportForm(forms.ModelForm):
         model = Report
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            # Typed as Vietnamese write dates; a browser's date picker shows its own locale's.
+            "issued_on": forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
             "recipients": forms.Textarea(attrs={"rows": 4}),
             **{
                 name: forms.Textarea(attrs={"rows": 5})
@@ -44,7 +45,7 @@ class ReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         report = self.instance
         self.fields["through_month"].choices = month_choices(report.kind, report.year)
-        self.fields["issued_on"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["issued_on"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
         if not editable:
             for field in self.fields.values():
                 field.disabled = True

@@ -107,6 +107,20 @@ def reports_of(unit: Unit) -> list[Report]:
     )
 
 
+LATEST_SHOWN = 5
+
+
+def latest_versions(unit: Unit) -> list[ReportVersion]:
+    """The report versions finished last in the unit's subtree, for a leader's home page."""
+    return list(
+        ReportVersion.objects.filter(
+            report__unit__path__startswith=unit.path, status=VersionStatus.DONE
+        )
+        .select_related("report__unit")
+        .order_by("-finished_at", "-pk")[:LATEST_SHOWN]
+    )
+
+
 def batches_of(parent: Unit, limit: int = 10) -> list[ReportBatch]:
     return list(
         ReportBatch.objects.filter(parent=parent)

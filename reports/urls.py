@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("units/<int:pk>/reports/", views.report_list, name="report_list"),
+    path("units/<int:pk>/reports/latest/", views.report_latest, name="report_latest"),
     path("units/<int:pk>/reports/start/", views.report_start, name="report_start"),
     path("units/<int:pk>/reports/bulk/", views.report_bulk, name="report_bulk"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),

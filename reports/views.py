@@ -72,6 +72,16 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/report_list.html", context)
 
 
+@require_GET
+@login_required
+def report_latest(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest finished versions below a unit: the part of the home page reports own,
+    loaded by htmx so that federation never imports this app."""
+    unit = unit_for_user_or_404(request.user, pk)
+    context = {"unit": unit, "versions": selectors.latest_versions(unit)}
+    return render(request, "reports/_latest_versions.html", context)
+
+
 @require_POST
 @login_required
 def report_start(request: HttpRequest, pk: int) -> HttpResponse:

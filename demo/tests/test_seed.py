@@ -18,8 +18,23 @@ from django.test import RequestFactory
 from demo.plan import Plan, build_plan
 from demo.seed import DEMO_PASSWORD, DEMO_USERS
 from federation.entries import rollup
-from federation.models import MonthlyEntry, Period, Role, Rollup, Sector, Target, Unit, UnitKind
+from federation.entries.locks import month_due
+from federation.entries.selectors import month_completeness
+from federation.models import (
+    EmulationCluster,
+    MonthCompletion,
+    MonthlyEntry,
+    Period,
+    Role,
+    Rollup,
+    Sector,
+    Target,
+    Unit,
+    UnitKind,
+)
+from federation.months import month_bounds, previous_month
 from membership.models import Member
+from reports.models import ReportVersion, VersionStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +49,7 @@ DEMO_ROLES = {
     ("canbo_hd", "HN-HD"): "staff",
 }
 TODAY = datetime.date.today()
+LAST_ENDED = previous_month(TODAY.year, TODAY.month)
 # django-axes counts logins by address: every authentication names its request.
 REQUEST = RequestFactory().post("/login/")
 
@@ -62,6 +78,9 @@ def database_figures() -> dict[str, object]:
             Target.history.count(),
             MonthlyEntry.history.count(),
             Role.history.count(),
+            MonthCompletion.history.count(),
+            EmulationCluster.objects.count(),
+            ReportVersion.objects.count(),
         ),
     }
 
@@ -152,12 +171,15 @@ class TestSeededDemo:
         assert any(m.left_on for m in members)
 
     def test_roster_unions_report_as_many_members_as_their_roster_holds(self, seeded):
-        current = (TODAY.year, TODAY.month)
         for union in Unit.objects.filter(members__isnull=False).distinct():
-            reported = MonthlyEntry.objects.get(
-                unit=union, indicator__code="total_members", year=current[0], month=current[1]
+            reported = (
+                MonthlyEntry.objects.filter(unit=union, indicator__code="total_members")
+                .order_by("-year", "-month")
+                .first()
             )
-            assert reported.value == union.members.filter(left_on=None).count()
+            end = month_bounds(reported.year, reported.month)[1]
+            members = union.members.filter(joined_on__lte=end).exclude(left_on__lte=end)
+            assert reported.value == members.count()
 
     def test_targets_cover_year_and_first_half_of_the_last_two_years(self, seeded):
         city_leader = get_user_model().objects.get(username="lanhdao_hn")
@@ -177,10 +199,35 @@ class TestSeededDemo:
             )
             assert target.value <= year_target.value
 
-    def test_months_back_saves_only_the_most_recent_months(self, seeded):
+    def test_months_back_saves_only_the_most_recent_months_that_have_ended(self, seeded):
         months = set(MonthlyEntry.objects.values_list("year", "month"))
-        assert len(months) == 2
-        assert (TODAY.year, TODAY.month) in months
+        assert months == {LAST_ENDED, previous_month(*LAST_ENDED)}
+
+    def test_past_months_are_complete_but_the_month_due_is_half_done(self, seeded):
+        earlier = previous_month(*LAST_ENDED)
+        entering = Unit.objects.filter(depth__gt=1).exclude(completions__year=earlier[0])
+        assert not entering.exists()
+        district = Unit.objects.get(code="HN-HD")
+        assert month_due(district) in (LAST_ENDED, (TODAY.year, TODAY.month))
+        assert not MonthlyEntry.objects.filter(
+            unit__path__startswith=district.path, year=LAST_ENDED[0], month=LAST_ENDED[1]
+        ).exists()
+        due = month_completeness(Unit.objects.get(code="HN"), *LAST_ENDED)
+        assert 0 < due.complete < due.total
+
+    def test_grassroots_unions_have_targets_for_new_members(self, seeded):
+        unions = Unit.objects.filter(kind=UnitKind.GRASSROOTS_UNION)
+        targeted = unions.filter(
+            targets__indicator__code="new_members", targets__year=TODAY.year
+        ).distinct()
+        assert targeted.count() == unions.count()
+
+    def test_one_emulation_cluster_and_two_report_versions_built(self, seeded):
+        cluster = EmulationCluster.objects.get()
+        assert cluster.owner.code == "HN" and cluster.members.count() == 5
+        done = ReportVersion.objects.filter(status=VersionStatus.DONE)
+        assert done.count() == 2
+        assert all(version.pdf for version in done)
 
     def test_demo_users_have_their_roles_and_can_log_in(self, seeded, client):
         roles = {

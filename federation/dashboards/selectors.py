@@ -286,11 +286,16 @@ class ChildrenTable:
 
 
 def children_table(
-    parent: Unit, query: ProgressQuery, today: date, indicators: list[Indicator] | None = None
+    parent: Unit,
+    query: ProgressQuery,
+    today: date,
+    indicators: list[Indicator] | None = None,
+    *,
+    with_forecasts: bool = True,
 ) -> ChildrenTable:
     """Every child with its actual, target, percent and forecast per key indicator: eight
     queries at most (the indicators unless passed in, the children, their progress (2), their
-    forecasts (2), their month's data entry (2)).
+    forecasts (2) unless not wanted, their month's data entry (2)).
 
     Key indicators are those some child has a target for; where none has, those with figures.
     The children are found once; the other queries look their rows up by id, so none of them
@@ -311,8 +316,12 @@ def children_table(
 
     pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
     shown = {i.pk for i in key}
-    forecasts = forecasts_for_units(
-        children, query.year, forecast_month(query, today), key, around=[parent]
+    forecasts = (
+        forecasts_for_units(
+            children, query.year, forecast_month(query, today), key, around=[parent]
+        )
+        if with_forecasts
+        else {}
     )
     table_rows = [
         ChildRow(

@@ -75,8 +75,9 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label="Lý do mở lại", max_length=255)
     until = forms.DateField(
         label="Mở đến hết ngày",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        # Typed as Vietnamese write dates: a browser's date picker shows its own locale's order.
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
     )
 
 

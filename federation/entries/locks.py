@@ -3,17 +3,22 @@
 A month locks ENTRY_LOCK_DAYS days after it ends. A leader above can reopen it for a unit and
 its subtree until a given time. Superusers (loading past years) and the system itself (user None:
 commands, data migrations) write to any month; every door of a person goes through here.
+
+The month due (DESIGN.md, "The monthly cycle") is read from the same rules: the earliest month
+that has ended, is still open and is not complete; else the current month. Every entry link
+opens it, and the month picker tells each month's state from here too.
 """
 
 import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from ..models import MonthReopening, Unit
-from ..months import month_bounds
+from ..models import MonthCompletion, MonthReopening, Unit
+from ..months import Month, month_bounds, previous_month
 
 
 def deadline(year: int, month: int) -> datetime.date:
@@ -105,3 +110,93 @@ def month_state(unit: Unit, year: int, month: int, *, now: datetime.datetime | N
         "reason": reason,
         "reopening": reopening,
     }
+
+
+# --- the month due and the month picker --------------------------------------------------------
+
+
+def month_due(unit: Unit, *, now: datetime.datetime | None = None) -> Month:
+    """The month whose figures a unit owes now: the earliest ended month still open to writes
+    (before its deadline, or reopened above) that the unit has not marked complete; when every
+    such month is complete, the current month. Two queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    open_months = _ended_months_open(unit, today, now)
+    complete = set(
+        MonthCompletion.objects.filter(unit=unit, year__in={y for y, _ in open_months}).values_list(
+            "year", "month"
+        )
+    )
+    owed = sorted(open_months - complete)
+    return owed[0] if owed else (today.year, today.month)
+
+
+def _ended_months_open(unit: Unit, today: datetime.date, now: datetime.datetime) -> set[Month]:
+    """Ended months still before their deadline, and those a reopening keeps open."""
+    months = set()
+    month = previous_month(today.year, today.month)
+    while deadline(*month) >= today:
+        months.add(month)
+        month = previous_month(*month)
+    reopened_months = MonthReopening.objects.filter(
+        unit__path__in=unit.ancestor_paths, expires_at__gt=now
+    ).values_list("year", "month")
+    months.update(m for m in reopened_months if m < (today.year, today.month))
+    return months
+
+
+class MonthState:
+    """A month as the picker shows it to a unit's staff."""
+
+    OPEN = "open"
+    COMPLETE = "complete"
+    LOCKED = "locked"
+    FUTURE = "future"
+
+
+MONTH_STATE_LABELS = {
+    MonthState.OPEN: "Đang mở",
+    MonthState.COMPLETE: "Đã hoàn thành",
+    MonthState.LOCKED: "Đã khóa",
+    MonthState.FUTURE: "Chưa đến",
+}
+
+
+@dataclass(frozen=True)
+class PickedMonth:
+    year: int
+    month: int
+    state: str
+
+    @property
+    def label(self) -> str:
+        return MONTH_STATE_LABELS[self.state]
+
+
+def month_states(
+    unit: Unit, year: int, *, now: datetime.datetime | None = None
+) -> list[PickedMonth]:
+    """Each month of `year` with its state for the unit, in order: two queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    months = [(year, month) for month in range(1, 13)]
+    complete = set(
+        MonthCompletion.objects.filter(unit=unit, year=year).values_list("year", "month")
+    )
+    open_by_reopening = reopened([unit], months, now)
+    return [PickedMonth(*m, _state(unit, m, today, complete, open_by_reopening)) for m in months]
+
+
+def _state(
+    unit: Unit,
+    month: Month,
+    today: datetime.date,
+    complete: set[Month],
+    open_by_reopening: set[tuple[str, int, int]],
+) -> str:
+    if is_future(*month, today):
+        return MonthState.FUTURE
+    if month in complete:
+        return MonthState.COMPLETE
+    reason = closed_reason(unit, *month, today=today, open_by_reopening=open_by_reopening)
+    return MonthState.LOCKED if reason else MonthState.OPEN

@@ -28,7 +28,7 @@ from ..models import (
     UnitKind,
 )
 from ..months import month_bounds, previous_month
-from ..selectors import units_visible_to
+from ..selectors import matching, units_visible_to
 
 ROWS_PER_PAGE = 25
 
@@ -75,7 +75,7 @@ def grid_units(user, unit: Unit, search: str, page_number: str | int | None) -> 
     """The unit itself, then its children matching `search`, ROWS_PER_PAGE at a time."""
     children = units_visible_to(user).children_of(unit)
     if search:
-        children = children.filter(Q(name__icontains=search) | Q(code__icontains=search))
+        children = matching(children, search)
     rows = Unit.objects.filter(Q(pk=unit.pk) | Q(pk__in=children.values("pk"))).order_by("path")
     return Paginator(rows, ROWS_PER_PAGE).get_page(page_number)
 
@@ -211,6 +211,19 @@ class Completeness:
     @property
     def total(self) -> int:
         return len(self.children)
+
+    @property
+    def not_complete(self) -> int:
+        return self.total - self.complete
+
+    @property
+    def grassroots_not_complete(self) -> int:
+        """CĐCS among the children not yet complete: what the grid's bulk mark would add."""
+        return sum(
+            1
+            for child in self.children
+            if child.unit.is_grassroots and child.status != MonthStatus.COMPLETE
+        )
 
 
 def month_completeness(unit: Unit, year: int, month: int) -> Completeness:

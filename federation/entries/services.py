@@ -26,6 +26,7 @@ from ..models import (
     MonthlyEntry,
     MonthReopening,
     Unit,
+    UnitKind,
 )
 from ..selectors import Permission, ensure_allowed
 from ..validation import check_month, check_value, check_year
@@ -344,20 +345,45 @@ def month_reopen(
     )
 
 
+COMPLETE_REFUSED = "Bạn không nhập số liệu cho đơn vị này nên không xác nhận hoàn thành được."
+
+
 @transaction.atomic
 def month_complete(
-    *, unit: Unit, year: int, month: int, user: AbstractBaseUser | None
-) -> MonthCompletion:
-    """Marks the unit's month complete ("Hoàn thành nhập liệu tháng"); again is a no-op."""
-    completion, _ = MonthCompletion.objects.get_or_create(
-        unit=unit, year=year, month=month, defaults={"completed_by": user}
+    *,
+    unit: Unit,
+    year: int,
+    month: int,
+    user: AbstractBaseUser | None,
+    with_grassroots: bool = False,
+) -> int:
+    """Marks the unit's month complete ("Hoàn thành nhập liệu tháng"); with `with_grassroots`,
+    also the month of each CĐCS directly under it, whose figures a district's staff enter in
+    the same grid. Marks already there stay as they are; returns how many were added."""
+    ensure_allowed(user, unit, Permission.ENTER_DATA, COMPLETE_REFUSED)
+    if locks.is_future(year, month, timezone.localdate()):
+        raise ValidationError(f"Tháng {month:02d}/{year} chưa đến kỳ báo cáo.")
+    units = [unit]
+    if with_grassroots:
+        units += Unit.objects.children_of(unit).filter(kind=UnitKind.GRASSROOTS_UNION)
+    marked = set(
+        MonthCompletion.objects.filter(unit__in=units, year=year, month=month).values_list(
+            "unit_id", flat=True
+        )
     )
-    return completion
+    added = [
+        MonthCompletion(unit=u, year=year, month=month, completed_by=user)
+        for u in units
+        if u.pk not in marked
+    ]
+    bulk_create_with_history(added, MonthCompletion, default_user=user)
+    return len(added)
 
 
 @transaction.atomic
 def month_uncomplete(*, unit: Unit, year: int, month: int, user: AbstractBaseUser | None) -> None:
     """Takes back the completion mark, e.g. to add a late figure."""
+    ensure_allowed(user, unit, Permission.ENTER_DATA, COMPLETE_REFUSED)
     for completion in MonthCompletion.objects.filter(unit=unit, year=year, month=month):
         completion._history_user = user
         completion.delete()

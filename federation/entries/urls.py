@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import excel_views, views
+from . import completeness_views, excel_views, views
 
 MONTH = "units/<int:pk>/entry/<int:year>/<int:month>/"
 EXCEL = "units/<int:pk>/entry/excel/"
@@ -14,8 +14,13 @@ urlpatterns = [
     path(f"{MONTH}history/<int:history_id>/restore/", views.entry_restore, name="entry_restore"),
     path(
         "units/<int:pk>/completeness/<int:year>/<int:month>/",
-        views.completeness,
+        completeness_views.completeness,
         name="completeness",
+    ),
+    path(
+        "units/<int:pk>/completeness/<int:year>/<int:month>/remind/",
+        completeness_views.completeness_remind,
+        name="completeness_remind",
     ),
     path(EXCEL, excel_views.page, name="entry_excel"),
     path(f"{EXCEL}template/", excel_views.template, name="entry_excel_template"),

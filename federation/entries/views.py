@@ -1,6 +1,7 @@
 """Monthly data entry: the grid, marking a month complete, reopening a locked month, history."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -14,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..formatting import vn_number
-from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, Unit
+from ..formatting import person_name, vn_number
+from ..models import MAX_YEAR, MIN_YEAR, Door, Indicator, IndicatorGroup, Unit
 from ..months import next_month, previous_month
 from ..selectors import Permission, scope_for, unit_for_user_or_404
 from . import locks, selectors, services
@@ -29,7 +30,7 @@ def _month_or_404(year: int, month: int) -> None:
         raise Http404("Không có tháng này.")
 
 
-def _unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
+def unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
     unit = unit_for_user_or_404(request.user, pk)
     _month_or_404(year, month)
     return unit
@@ -38,9 +39,10 @@ def _unit_for_entry(request: HttpRequest, pk: int, year: int, month: int):
 @require_GET
 @login_required
 def entry_current(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every entry link lands here and opens the month due (locks.month_due)."""
     unit = unit_for_user_or_404(request.user, pk)
-    today = timezone.localdate()
-    return redirect("entry_month", pk=unit.pk, year=today.year, month=today.month)
+    year, month = locks.month_due(unit)
+    return redirect("entry_month", pk=unit.pk, year=year, month=month)
 
 
 @dataclass
@@ -68,7 +70,7 @@ class GridPage:
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     params = request.POST if request.method == "POST" else request.GET
     search = params.get("q", "").strip()
     page = selectors.grid_units(request.user, unit, search, params.get("page"))
@@ -134,10 +136,9 @@ def _attach_unusual(
 
 
 def _attach_errors(form: EntryGridForm, rows: list[EntryRow], invalid: RowsInvalid) -> None:
+    """Each refusal goes beside its cell; the summary above the grid links to them all."""
     for error in invalid.errors:
-        cell = _cell_for(form, rows[error.row])
-        cell.error = error.message
-        form.add_error(None, f"{cell.unit.display_name} · {cell.indicator.name}: {error.message}")
+        _cell_for(form, rows[error.row]).error = error.message
 
 
 def _attach_conflicts(form: EntryGridForm, rows: list[EntryRow], stale: StaleEntries) -> None:
@@ -157,12 +158,34 @@ def _attach_conflicts(form: EntryGridForm, rows: list[EntryRow], stale: StaleEnt
 
 
 def _conflict_text(conflict: Conflict) -> str:
-    who = conflict.changed_by.get_username() if conflict.changed_by else "Người khác"
+    who = person_name(conflict.changed_by) if conflict.changed_by else "Người khác"
     current = "(trống)" if conflict.current is None else vn_number(conflict.current)
     if conflict.changed_at is None:
         return f"{who} vừa sửa thành {current}"
     when = timezone.localtime(conflict.changed_at).strftime("%H:%M %d/%m/%Y")
     return f"{who} vừa sửa thành {current} lúc {when}"
+
+
+def indicator_groups(indicators: list[Indicator]) -> list[tuple[str, str, int]]:
+    """(group, label, how many indicators) in the catalogue's order: the grid's switch."""
+    counts = Counter(indicator.group for indicator in indicators)
+    labels = dict(IndicatorGroup.choices)
+    return [(group, labels.get(group, group), counts[group]) for group in counts]
+
+
+def month_steps(unit: Unit, year: int, month: int) -> dict:
+    """The month switcher's links and the picker's months (the year shown, a link to the year
+    before and after): never a month not yet begun."""
+    today = timezone.localdate()
+    following = next_month(year, month)
+    return {
+        "previous": previous_month(year, month),
+        "next": None if locks.is_future(*following, today) else following,
+        "picker": locks.month_states(unit, year),
+        "picker_earlier": (year - 1, 12) if year > MIN_YEAR else None,
+        "picker_later": None if year >= today.year else (year + 1, 1),
+        "due": locks.month_due(unit),
+    }
 
 
 def _render_grid(
@@ -176,17 +199,19 @@ def _render_grid(
         (indicator, sum(row.cells[i].value or 0 for row in shown.grid))
         for i, indicator in enumerate(shown.indicators)
     ]
+    error_cells = [cell for row in shown.grid for cell in row.cells if cell.error]
     context = {
         "shown": shown,
         "unit": unit,
         "year": year,
         "month": month,
-        "previous": previous_month(year, month),
-        "next": next_month(year, month),
+        **month_steps(unit, year, month),
         "page": shown.page,
         "search": shown.search,
         "indicators": shown.indicators,
+        "groups": indicator_groups(shown.indicators),
         "grid": shown.grid,
+        "error_cells": error_cells,
         "totals": totals,
         "form": form,
         "unusual": unusual or [],
@@ -194,6 +219,7 @@ def _render_grid(
         "bypasses_locks": locks.bypasses_locks(request.user),
         "can_reopen": scope_for(request.user).allows(unit, Permission.SET_TARGETS),
         "completion": unit.completions.filter(year=year, month=month).first(),
+        "children_state": selectors.month_completeness(unit, year, month),
     }
     return render(
         request, "federation/entry_month.html", context, status=200 if form is None else 400
@@ -203,20 +229,34 @@ def _render_grid(
 @require_POST
 @login_required
 def entry_complete(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     if request.POST.get("action") == "undo":
         services.month_uncomplete(unit=unit, year=year, month=month, user=request.user)
         messages.info(request, f"Đã bỏ đánh dấu hoàn thành tháng {month:02d}/{year}.")
+        return redirect("entry_month", pk=unit.pk, year=year, month=month)
+    try:
+        added = services.month_complete(
+            unit=unit,
+            year=year,
+            month=month,
+            user=request.user,
+            with_grassroots=request.POST.get("with_grassroots") == "on",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        services.month_complete(unit=unit, year=year, month=month, user=request.user)
-        messages.success(request, f"Đã xác nhận hoàn thành nhập liệu tháng {month:02d}/{year}.")
+        messages.success(
+            request,
+            f"Đã xác nhận hoàn thành nhập liệu tháng {month:02d}/{year} "
+            f"({vn_number(added)} đơn vị mới được đánh dấu).",
+        )
     return redirect("entry_month", pk=unit.pk, year=year, month=month)
 
 
 @require_POST
 @login_required
 def entry_reopen(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     form = ReopenForm(request.POST)
     if form.is_valid():
         end_of_day = datetime.datetime.combine(form.cleaned_data["until"], datetime.time.max)
@@ -243,7 +283,7 @@ def entry_reopen(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
 @login_required
 def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """Every change to the month's values of the unit and its children, newest first."""
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     context = {
         "unit": unit,
         "year": year,
@@ -258,7 +298,7 @@ def entry_history(request: HttpRequest, pk: int, year: int, month: int) -> HttpR
 @login_required
 def entry_restore(request: HttpRequest, pk: int, year: int, month: int, history_id: int):
     """Sets a value back to what one record of the month's history holds, as any write."""
-    unit = _unit_for_entry(request, pk, year, month)
+    unit = unit_for_entry(request, pk, year, month)
     record = selectors.history_record_or_404(unit, year, month, history_id)
     label = f"{record.unit.display_name} · {record.indicator.name}"
     try:
@@ -270,21 +310,3 @@ def entry_restore(request: HttpRequest, pk: int, year: int, month: int, history_
     else:
         messages.success(request, f"Đã khôi phục {label} về {vn_number(record.value)}.")
     return redirect("entry_history", pk=unit.pk, year=year, month=month)
-
-
-@require_GET
-@login_required
-def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
-    unit = _unit_for_entry(request, pk, year, month)
-    return render(
-        request,
-        "federation/completeness.html",
-        {
-            "unit": unit,
-            "year": year,
-            "month": month,
-            "previous": previous_month(year, month),
-            "next": next_month(year, month),
-            "report": selectors.month_completeness(unit, year, month),
-        },
-    )

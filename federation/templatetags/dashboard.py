@@ -14,18 +14,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from federation import formatting
 from federation.dashboards.selectors import Figure, Status
-from federation.entries.selectors import MonthStatus
 from federation.forecasts import Basis
 from federation.models import Period
+from federation.templatetags.status import STATUS_BADGES
 
 register = template.Library()
 
 TONES = {Status.ACHIEVED: "success", Status.ON_PACE: "primary", Status.BEHIND: "warning"}
-DATA_TONES = {
-    MonthStatus.COMPLETE: "text-bg-success",
-    MonthStatus.ENTERING: "text-bg-warning",
-    MonthStatus.MISSING: "text-bg-light border",
-}
 
 
 def _badge(figure: Figure) -> str:
@@ -137,7 +132,7 @@ def child_row(children, query, period_params: str, row, main: Figure, rest) -> S
         cells.append(f'<td class="num" data-label="{name} · {label}">{value}</td>')
     cells.append(
         f'<td data-label="{children.data_title}">'
-        f'<span class="badge {DATA_TONES[row.data]}">{row.data_label}</span></td>'
+        f'<span class="{STATUS_BADGES[row.data]}">{row.data_label}</span></td>'
     )
     return mark_safe(f"<tr>{''.join(cells)}</tr>")
 

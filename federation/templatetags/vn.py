@@ -28,3 +28,9 @@ def vn_number(value: Any) -> Any:
 def vn_percent(value: Any) -> Any:
     """Decimal("60.5") → "60,5%"; 55 → "55%"; None → "—"."""
     return _numbers_only(formatting.vn_percent, value)
+
+
+@register.filter
+def person_name(user: Any) -> str:
+    """A user's name family name first ("Lê Minh Tuấn"), else the login; "Hệ thống" for None."""
+    return formatting.person_name(user or None)

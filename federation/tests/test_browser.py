@@ -27,13 +27,14 @@ def test_district_staff_logs_in_and_sees_its_district_in_vietnamese(
 
 
 def test_district_staff_enters_a_month_fixes_an_error_and_sees_the_saved_values(
-    browser_page, tree, district_staff, this_month
+    browser_page, tree, district_staff
 ):
+    from federation.entries.locks import month_due
     from federation.models import MonthlyEntry
 
     from .factories import indicator
 
-    year, month = this_month
+    year, month = month_due(tree["hoai_duc"])
     page = browser_page
     log_in(page, "hd_staff")
     page.goto(f"/units/{tree['hoai_duc'].pk}/")
@@ -42,7 +43,9 @@ def test_district_staff_enters_a_month_fixes_an_error_and_sees_the_saved_values(
 
     new_members = f"#v-{tree['hd_1'].pk}-{indicator('new_members').pk}"
     money = f"#v-{tree['hd_2'].pk}-{indicator('support_amount').pk}"
+    page.get_by_role("button", name="Phát triển đoàn viên").click()
     page.fill(new_members, "12")
+    page.get_by_role("button", name="Chăm lo đời sống").click()
     page.fill(money, "1.500.000đ")
     page.press(money, "Enter")  # Enter saves
 

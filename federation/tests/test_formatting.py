@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.utils.numberformat import format as number_format
 
-from federation.formatting import parse_whole_number, vn_number
+from federation.formatting import full_name, parse_whole_number, person_name, vn_number
+from federation.tests.factories import UserFactory
 
 
 @pytest.mark.parametrize(
@@ -87,3 +88,11 @@ def test_vn_number_writes_what_djangos_number_format_would(value):
         value, decimal_sep=",", grouping=3, thousand_sep=".", force_grouping=True, use_l10n=False
     )
     assert vn_number(value) == expected
+
+
+def test_a_person_is_named_family_name_first_else_by_login_else_the_system():
+    user = UserFactory.build(username="canbo_hd", first_name="Tuấn", last_name="Lê Minh")
+    assert person_name(user) == full_name(user) == "Lê Minh Tuấn"
+    nameless = UserFactory.build(username="canbo_hd", first_name="", last_name="")
+    assert (person_name(nameless), full_name(nameless)) == ("canbo_hd", "")
+    assert person_name(None) == "Hệ thống"

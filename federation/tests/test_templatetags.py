@@ -31,20 +31,21 @@ def test_vn_number_writes_thousand_dots_and_a_decimal_comma(value, expected):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (0, "0%"),
+        (0, "0,0%"),
         (None, "—"),
-        (55, "55%"),
-        (Decimal("55.0"), "55%"),
+        (55, "55,0%"),
+        (Decimal("55.0"), "55,0%"),
         (Decimal("60.5"), "60,5%"),
         (Decimal("60.50"), "60,5%"),
-        (Decimal("100.0"), "100%"),
+        (Decimal("91.66"), "91,7%"),
+        (Decimal("100.0"), "100,0%"),
         (Decimal("1234.5"), "1.234,5%"),
         (Decimal("-12.5"), "-12,5%"),
-        (Decimal("-12.0"), "-12%"),
+        (Decimal("-12.0"), "-12,0%"),
         (33.3, "33,3%"),
     ],
 )
-def test_vn_percent_drops_a_trailing_zero_decimal(value, expected):
+def test_vn_percent_always_has_one_decimal(value, expected):
     assert vn_percent(value) == expected
 
 

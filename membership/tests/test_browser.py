@@ -32,7 +32,8 @@ def test_staff_adds_a_member_finds_them_and_records_a_transfer(browser_page, tre
     assert "Đã thêm đoàn viên Đặng Thị Ánh." in page.locator("main").inner_text()
     assert "HD777" in page.locator("main").inner_text()
 
-    page.get_by_role("link", name="Đoàn viên", exact=True).click()
+    crumbs = page.get_by_role("navigation", name="breadcrumb")
+    crumbs.get_by_role("link", name="Đoàn viên", exact=True).click()
     page.get_by_label("Tìm theo tên hoặc số thẻ").fill("dang thi anh")
     expect(page.locator("#roster-results")).to_contain_text("1 đoàn viên khớp với “dang thi anh”")
     page.get_by_role("link", name="Đặng Thị Ánh").click()

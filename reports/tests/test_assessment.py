@@ -68,8 +68,8 @@ def test_indicators_behind_pace_are_shortcomings_with_what_the_month_called_for(
     drafted = assessment.draft(snapshot([NEW_UNIONS]))
 
     assert drafted.shortcomings == (
-        "Còn 1 chỉ tiêu chưa đạt tiến độ: CĐCS thành lập mới đạt 55% kế hoạch (11/20 CĐCS), "
-        "theo tiến độ cần đạt 100%."
+        "Còn 1 chỉ tiêu chưa đạt tiến độ: CĐCS thành lập mới đạt 55,0% kế hoạch (11/20 CĐCS), "
+        "theo tiến độ cần đạt 100,0%."
     )
 
 
@@ -91,7 +91,7 @@ def test_children_under_half_their_plan_are_named_lowest_first_with_vietnamese_p
 
     assert drafted.shortcomings.splitlines()[-1] == (
         "Còn 2 đơn vị đạt dưới 50% kế hoạch phát triển đoàn viên: "
-        "CĐCS Trường THCS Kim Chung (12%), CĐCS Công ty May 10 (48,5%)."
+        "CĐCS Trường THCS Kim Chung (12,0%), CĐCS Công ty May 10 (48,5%)."
     )
 
 
@@ -101,9 +101,9 @@ def test_a_long_list_of_units_behind_names_the_first_five_and_counts_the_rest():
     line = assessment.draft(snapshot([], children)).shortcomings
 
     assert line.startswith(
-        "Còn 8 đơn vị đạt dưới 50% kế hoạch phát triển đoàn viên: CĐCS số 1 (1%)"
+        "Còn 8 đơn vị đạt dưới 50% kế hoạch phát triển đoàn viên: CĐCS số 1 (1,0%)"
     )
-    assert line.endswith("CĐCS số 5 (5%) và 3 đơn vị khác.")
+    assert line.endswith("CĐCS số 5 (5,0%) và 3 đơn vị khác.")
 
 
 def test_an_indicator_where_less_is_better_is_not_judged_by_pace():

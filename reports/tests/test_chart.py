@@ -14,7 +14,7 @@ def test_chart_draws_a_bar_and_a_label_per_indicator_with_the_plan_marked():
     root = ElementTree.fromstring(svg)
     texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
     assert len(list(root.iter(f"{SVG}rect"))) == 2
-    assert {"Đoàn viên kết nạp mới", "CĐCS thành lập mới", "60,5%", "110%"} <= set(texts)
+    assert {"Đoàn viên kết nạp mới", "CĐCS thành lập mới", "60,5%", "110,0%"} <= set(texts)
     assert "100%" in texts
     assert any(line.get("stroke-dasharray") for line in root.iter(f"{SVG}line"))
 

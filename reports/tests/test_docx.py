@@ -73,7 +73,7 @@ def test_word_copy_says_what_the_pdf_says(word):
     assert "BÁO CÁO" in text
     assert "Sơ kết công tác công đoàn 6 tháng đầu năm 2022," in text
     assert "Phần I" in text
-    assert "Thành lập được 11/20 CĐCS, đạt 55% kế hoạch Thành phố giao, bằng cùng kỳ" in text
+    assert "Thành lập được 11/20 CĐCS, đạt 55,0% kế hoạch Thành phố giao, bằng cùng kỳ" in text
     assert "kết nạp được 310/512 đoàn viên, đạt 60,5% kế hoạch năm Thành phố giao" in text
     assert "II. ĐÁNH GIÁ CHUNG" in text
     assert "Phần II" in text

@@ -45,10 +45,10 @@ def test_pdf_has_number_place_date_title_and_subject(built):
 def test_pdf_gives_the_figures_in_generated_sentences(built):
     text = pdf_reading.full_text(built)
 
-    assert "Thành lập được 11/20 CĐCS, đạt 55% kế hoạch Thành phố giao, bằng cùng kỳ" in text
+    assert "Thành lập được 11/20 CĐCS, đạt 55,0% kế hoạch Thành phố giao, bằng cùng kỳ" in text
     assert (
         "kết nạp được 310/512 đoàn viên, đạt 60,5% kế hoạch năm Thành phố giao, "
-        "tăng 55% so với cùng kỳ" in text
+        "tăng 55,0% so với cùng kỳ" in text
     )
     assert "tổng số đoàn viên đến hết tháng 06/2022 là 1.234 người" in text
     assert "Thu kinh phí công đoàn được 1.500.000.000 đồng" in text
@@ -71,7 +71,7 @@ def test_pdf_tables_give_plan_actual_percent_and_last_year(built):
     text = pdf_reading.full_text(built)
 
     assert "Bảng 1. Kết quả thực hiện các chỉ tiêu" in text
-    assert "Đoàn viên kết nạp mới người 512 (cả năm) 310 60,5% 200 +55%" in text
+    assert "Đoàn viên kết nạp mới người 512 (cả năm) 310 60,5% 200 +55,0%" in text
     assert "Bảng 2. Kết quả thực hiện của các đơn vị trực thuộc" in text
 
 

@@ -30,7 +30,7 @@ def test_new_grassroots_unions_against_the_half_year_plan_omit_the_word_year():
 
     text = wording.clause(founded, "H1", "Thành phố", "tháng 06/2022")
 
-    assert text == "thành lập được 11/20 CĐCS, đạt 55% kế hoạch Thành phố giao"
+    assert text == "thành lập được 11/20 CĐCS, đạt 55,0% kế hoạch Thành phố giao"
 
 
 def test_without_a_target_only_the_number_is_given():
@@ -51,7 +51,7 @@ def test_a_root_unit_has_no_level_above_to_name():
     ("actual", "previous", "expected"),
     [
         (450, 400, "tăng 12,5% so với cùng kỳ"),
-        (300, 400, "giảm 25% so với cùng kỳ"),
+        (300, 400, "giảm 25,0% so với cùng kỳ"),
         (400, 400, "bằng cùng kỳ"),
         (400, 0, ""),
     ],
@@ -159,7 +159,7 @@ def test_a_cut_off_in_may_keeps_the_pace_of_five_months():
     )
     assert sentences == [
         "Nếu giữ nhịp độ như 5 tháng đầu năm, cả năm dự kiến tổ chức khoảng 12 lớp tập huấn "
-        "nghiệp vụ công đoàn, đạt 80% kế hoạch."
+        "nghiệp vụ công đoàn, đạt 80,0% kế hoạch."
     ]
 
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--months-back",
             type=int,
-            help="chỉ nhập số liệu của N tháng gần nhất (mặc định: từ tháng 1 năm trước)",
+            help="chỉ nhập số liệu của N tháng gần nhất (mặc định: từ tháng 1 hai năm trước)",
         )
 
     def handle(self, *args, months_back, **options):
