@@ -115,13 +115,17 @@ def build(cursor, raw, *, unions: int, provinces: int, districts: int, months: l
 
 
 def copy_units(raw, rows) -> None:
+    from federation.text import fold
+
     copy_sql = (
-        "COPY federation_unit (path, depth, numchild, code, name, short_name, kind, sector) "
-        "FROM STDIN"
+        "COPY federation_unit "
+        "(path, depth, numchild, code, name, short_name, kind, sector, search_key) FROM STDIN"
     )
     with raw.cursor() as copy_cursor, copy_cursor.copy(copy_sql) as copy:
         for path, depth, numchild, code, name, kind in rows:
-            copy.write_row((path, depth, numchild, code, name, "", kind, ""))
+            # What Unit.save would fold for the search, as the unit services would store it.
+            key = fold(f"{name}  {code}")
+            copy.write_row((path, depth, numchild, code, name, "", kind, "", key))
 
 
 INDICATOR_IDS = "SELECT id, code FROM federation_indicator WHERE code = ANY(%(codes)s)"
