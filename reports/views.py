@@ -25,13 +25,28 @@ from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_us
 
 from . import comparison, selectors, services
 from .forms import BatchForm, CompareForm, ReportForm, ReportStartForm, SignForm
-from .models import ReportVersion, VersionStatus
+from .models import Report, ReportVersion, VersionStatus
 
 POLL_SECONDS = 2
 
 
 def _reports_link(unit) -> tuple[str, str]:
     return ("Báo cáo", reverse("report_list", args=[unit.pk]))
+
+
+def _under_report(request: HttpRequest, report: Report, step: str) -> dict:
+    """What a page under a report shows above itself: the unit's breadcrumbs and the trail from
+    the unit's reports through the report to this `step`."""
+    return {
+        "report": report,
+        "unit": report.unit,
+        "ancestors": breadcrumbs(request.user, report.unit),
+        "trail": [
+            _reports_link(report.unit),
+            (report.title_short, reverse("report_detail", args=[report.pk])),
+            (step, None),
+        ],
+    }
 
 
 def _may_edit(user, unit) -> bool:
@@ -170,16 +185,7 @@ def report_redraft(request: HttpRequest, pk: int) -> HttpResponse:
         services.report_assessment_redraft(report=report, user=request.user)
         messages.success(request, "Đã soạn lại phần Ưu điểm và Tồn tại, hạn chế từ số liệu.")
         return redirect("report_detail", pk=report.pk)
-    context = {
-        "report": report,
-        "unit": report.unit,
-        "ancestors": breadcrumbs(request.user, report.unit),
-        "trail": [
-            _reports_link(report.unit),
-            (report.title_short, reverse("report_detail", args=[report.pk])),
-            ("Soạn lại từ số liệu", None),
-        ],
-    }
+    context = _under_report(request, report, "Soạn lại từ số liệu")
     return render(request, "reports/report_redraft.html", context)
 
 
@@ -199,14 +205,7 @@ def report_compare(request: HttpRequest, pk: int) -> HttpResponse:
         old, new = versions[form.cleaned_data["old"]], versions[form.cleaned_data["new"]]
         result = comparison.compare((old.document, old.snapshot), (new.document, new.snapshot))
     context = {
-        "report": report,
-        "unit": report.unit,
-        "ancestors": breadcrumbs(request.user, report.unit),
-        "trail": [
-            _reports_link(report.unit),
-            (report.title_short, reverse("report_detail", args=[report.pk])),
-            ("So sánh phiên bản", None),
-        ],
+        **_under_report(request, report, "So sánh phiên bản"),
         "form": form,
         "enough": enough,
         "result": result,
@@ -304,15 +303,8 @@ def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Đã ký số phiên bản {version.number}.")
             return redirect("report_detail", pk=report.pk)
     context = {
+        **_under_report(request, report, f"Ký số phiên bản {version.number}"),
         "version": version,
-        "report": report,
-        "unit": report.unit,
-        "ancestors": breadcrumbs(request.user, report.unit),
-        "trail": [
-            _reports_link(report.unit),
-            (report.title_short, reverse("report_detail", args=[report.pk])),
-            (f"Ký số phiên bản {version.number}", None),
-        ],
         "form": form,
     }
     return render(request, "reports/version_sign.html", context)
