@@ -84,7 +84,7 @@ def build_district(unions: int):
     """A city, its district and `unions` CĐCS; the CĐCS rows are bulk-inserted with the paths
     treebeard would give them."""
     from federation import services
-    from federation.models import Sector, Unit, UnitKind
+    from federation.models import Unit, UnitKind
 
     city = services.unit_create(
         parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
@@ -94,22 +94,7 @@ def build_district(unions: int):
         parent=city, code="HN-HD", name="LĐLĐ huyện Hoài Đức",
         kind=UnitKind.DISTRICT_FEDERATION, user=None,
     )  # fmt: skip
-    depth = district.depth + 1
-    Unit.objects.bulk_create(
-        Unit(
-            path=Unit._get_path(district.path, depth, n),
-            depth=depth,
-            numchild=0,
-            code=f"HN-HD-{n:03d}",
-            name=f"Công đoàn Công ty TNHH số {n}",
-            kind=UnitKind.GRASSROOTS_UNION,
-            sector=Sector.NON_STATE,
-            workforce_total=random.randint(50, 2000),
-        )
-        for n in range(1, unions + 1)
-    )
-    Unit.objects.filter(pk=district.pk).update(numchild=unions)
-    district.refresh_from_db()
+    harness.add_grassroots(district, unions, "Công đoàn Công ty TNHH số {n}", workforce=(50, 2000))
     assert Unit.get_children_count(district) == unions
     return district, [district, *Unit.get_children(district)]
 

@@ -70,7 +70,7 @@ def timed(function: Callable[..., object], *args, **kwargs) -> tuple[float, obje
 def build_city(districts: int, unions: int):
     """A city, its districts and `unions` CĐCS under each, bulk-inserted with treebeard's paths."""
     from federation import services
-    from federation.models import Sector, Unit, UnitKind
+    from federation.models import UnitKind
 
     city = services.unit_create(
         parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
@@ -81,21 +81,8 @@ def build_city(districts: int, unions: int):
             parent=city, code=f"HN-{d:02d}", name=f"LĐLĐ quận {d}",
             kind=UnitKind.DISTRICT_FEDERATION, user=None,
         )  # fmt: skip
-        depth = district.depth + 1
-        Unit.objects.bulk_create(
-            Unit(
-                path=Unit._get_path(district.path, depth, n),
-                depth=depth,
-                numchild=0,
-                code=f"HN-{d:02d}-{n:03d}",
-                name=f"Công đoàn Công ty TNHH số {n}, quận {d}",
-                kind=UnitKind.GRASSROOTS_UNION,
-                sector=Sector.NON_STATE,
-                workforce_total=random.randint(300, 2000),
-            )
-            for n in range(1, unions + 1)
-        )
-        Unit.objects.filter(pk=district.pk).update(numchild=unions)
+        name = f"Công đoàn Công ty TNHH số {{n}}, quận {d}"
+        harness.add_grassroots(district, unions, name, workforce=(300, 2000))
     city.refresh_from_db()
     return city
 

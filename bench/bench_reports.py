@@ -72,7 +72,7 @@ def build_tree(districts: int, unions: int):
     """A city, its districts and their CĐCS; the CĐCS rows are bulk-inserted with the paths
     treebeard would give them."""
     from federation import services
-    from federation.models import Sector, Unit, UnitKind
+    from federation.models import UnitKind
 
     city = services.unit_create(
         parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
@@ -84,22 +84,8 @@ def build_tree(districts: int, unions: int):
             parent=city, code=f"HN-{d:02d}", name=f"LĐLĐ huyện Số {d}",
             kind=UnitKind.DISTRICT_FEDERATION, user=None,
         )  # fmt: skip
-        depth = district.depth + 1
-        Unit.objects.bulk_create(
-            Unit(
-                path=Unit._get_path(district.path, depth, n),
-                depth=depth,
-                numchild=0,
-                code=f"HN-{d:02d}-{n:03d}",
-                name=f"Công đoàn Công ty TNHH May mặc Thăng Long số {n}",
-                kind=UnitKind.GRASSROOTS_UNION,
-                sector=Sector.NON_STATE,
-                workforce_total=random.randint(50, 2000),
-            )
-            for n in range(1, unions + 1)
-        )
-        Unit.objects.filter(pk=district.pk).update(numchild=unions)
-        district.refresh_from_db()
+        name = "Công đoàn Công ty TNHH May mặc Thăng Long số {n}"
+        harness.add_grassroots(district, unions, name, workforce=(50, 2000))
         built.append(district)
     return city, built
 

@@ -205,6 +205,35 @@ def refresh_statistics(*tables: str) -> None:
         cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
+# --- data -----------------------------------------------------------------------------------------
+
+
+def add_grassroots(district, count: int, name: str, workforce: tuple[int, int]) -> None:
+    """`count` CĐCS under `district` in one bulk insert (unit_create would take a statement or
+    more each): codes `<district code>-001`…, `name` formatted with the number `n`, a workforce
+    drawn from `workforce` with the `random` module, so a seeded bench draws the same."""
+    import random
+
+    from federation.models import Sector, Unit, UnitKind
+
+    depth = district.depth + 1
+    Unit.objects.bulk_create(
+        Unit(
+            path=Unit._get_path(district.path, depth, n),
+            depth=depth,
+            numchild=0,
+            code=f"{district.code}-{n:03d}",
+            name=name.format(n=n),
+            kind=UnitKind.GRASSROOTS_UNION,
+            sector=Sector.NON_STATE,
+            workforce_total=random.randint(*workforce),
+        )
+        for n in range(1, count + 1)
+    )
+    Unit.objects.filter(pk=district.pk).update(numchild=count)
+    district.refresh_from_db()
+
+
 # --- the figures -------------------------------------------------------------------------------
 
 
