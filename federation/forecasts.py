@@ -62,7 +62,10 @@ class Forecast:
     high: int | None
     basis: str  # a Basis
     through_month: int  # the last month of the figures it starts from
-    shares: tuple[Decimal, ...] = ()  # last year's smoothed cumulative share, month 1 to 12
+    # What the chart's path follows, a profile's last year and its twelve months: kept as read,
+    # their shares worked out only when a path is drawn (a table of forecasts draws none).
+    last_year: PastYear | None = None
+    last_year_months: tuple[int, ...] = ()
 
     @property
     def has_range(self) -> bool:
@@ -76,7 +79,8 @@ class Forecast:
         along the profile (or the straight line): the chart's dashed line."""
         m = self.through_month
         if self.basis == Basis.PROFILE:
-            steps = [self.shares[k - 1] / self.shares[m - 1] for k in range(1, 13)]
+            shares = _cumulative_shares(self.last_year, self.last_year_months, m)
+            steps = [shares[k - 1] / shares[m - 1] for k in range(1, 13)]
         elif self.basis == Basis.STRAIGHT_LINE:
             steps = [Decimal(k) / m for k in range(1, 13)]
         else:
@@ -112,8 +116,15 @@ def forecast(
         return Forecast(value, None, None, Basis.STRAIGHT_LINE, through_month)
     projections = [_whole(actual / year.share(through_month)) for year in known]
     low, high = (min(projections), max(projections)) if len(projections) > 1 else (None, None)
-    shares = _cumulative_shares(past[0], last_year_months, through_month)
-    return Forecast(projections[0], low, high, Basis.PROFILE, through_month, shares)
+    return Forecast(
+        projections[0],
+        low,
+        high,
+        Basis.PROFILE,
+        through_month,
+        past[0],
+        tuple(last_year_months),
+    )
 
 
 def _cumulative_shares(

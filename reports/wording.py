@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from federation.forecasts import Basis
 from federation.formatting import vn_about, vn_number, vn_percent
 from federation.models import UnitKind
 from federation.selectors import percent_of
@@ -245,7 +246,7 @@ def outlook_sentences(rows: list[dict]) -> list[str]:
         forecast = row.get("forecast")  # snapshots from before the forecast have none
         if not forecast or forecast["percent"] is None or not row["higher_is_better"]:
             continue
-        if forecast["basis"] not in ("profile", "straight_line"):
+        if forecast["basis"] not in (Basis.PROFILE, Basis.STRAIGHT_LINE):
             continue
         about = f"khoảng {vn_about(forecast['value'])}"
         phrase = PHRASES.get(row["code"])
