@@ -132,10 +132,10 @@ def check(rows: Sequence) -> Checked:
     found = [_ceiling(i, rows[i]) for i in over]
     refused = set(over)
     valued = [(i, row) for i, row in enumerate(rows) if row.value is not None and i not in refused]
-    batch = [(row.key, row.value) for row in rows]
+    batch = _batch(rows)
     if not valued:
         return Checked(found, batch, None)
-    context = _Context(rows, valued)
+    context = _Context(batch, valued)
     found += context.rule_findings()
     refused |= {f.row for f in found if f.is_error}
     found += context.outliers(refused)
@@ -146,11 +146,15 @@ def unchanged_since(checked: Checked, rows: Sequence) -> bool:
     """Whether `checked` still holds for the rows: the same batch, and the same stored values,
     rosters, peers, rules, indicators and unit registers read again now (within the caller's
     transaction). Reading costs a fraction of checking: the values are compared, not judged."""
-    if checked.batch != [(row.key, row.value) for row in rows]:
+    if checked.batch != _batch(rows):
         return False
     # No value past the ceilings: nothing else was read, and a ceiling's finding is an error,
     # which no save gets past.
     return checked.read is None or checked.read == checked.read.again()
+
+
+def _batch(rows: Sequence) -> list[tuple[Key, int | None]]:
+    return [(row.key, row.value) for row in rows]
 
 
 @dataclass
@@ -231,7 +235,7 @@ class _Parsed:
 class _Context:
     """The values the checks need for the rows' units and months, read once."""
 
-    def __init__(self, rows: Sequence, valued: list[tuple[int, object]]):
+    def __init__(self, batch: list[tuple[Key, int | None]], valued: list[tuple[int, object]]):
         self.valued = valued
         indicators, rules = list(Indicator.objects.all()), _active_rules()
         self.indicators = {i.code: i for i in indicators}
@@ -262,11 +266,11 @@ class _Context:
             query=query,
         )
         self.values = dict(stored)
-        for row in rows:  # the batch as it will stand once saved
-            if row.value is None:
-                self.values.pop(row.key, None)
+        for key, value in batch:  # the values as they will stand once saved
+            if value is None:
+                self.values.pop(key, None)
             else:
-                self.values[row.key] = row.value
+                self.values[key] = value
         self.rostered: dict[Month, dict[int, dict[str, int]]] = {}
 
     def _read_by_rules(self, *, previous: bool) -> set[int]:

@@ -119,15 +119,16 @@ def add(changes: Iterable[Change]) -> None:
 def _by_chain_start(changes: list[Change]) -> dict[RollupKey, list[int]]:
     """The changes summed by (the first unit with a row to change, indicator, year, month):
     [total, entries] each. One query finds the CĐCS's parents."""
-    parent_paths = {unit.path[: -unit.steplen] for unit, *_ in changes if not keeps_rows(unit)}
+    units = {change[0].id: change[0] for change in changes}
+    parent_paths = {unit.path[: -unit.steplen] for unit in units.values() if not keeps_rows(unit)}
     parent_id = dict(Unit.objects.filter(path__in=parent_paths).values_list("path", "id"))
     start = {  # a CĐCS at the root, if there were one, would have no row to change
-        unit.pk: unit.pk if keeps_rows(unit) else parent_id.get(unit.path[: -unit.steplen])
-        for unit in {unit.pk: unit for unit, *_ in changes}.values()
+        pk: pk if keeps_rows(unit) else parent_id.get(unit.path[: -unit.steplen])
+        for pk, unit in units.items()
     }
     summed: dict[RollupKey, list[int]] = {}
     for unit, indicator_id, year, month, total, entries in changes:
-        if (first := start[unit.pk]) is None:
+        if (first := start[unit.id]) is None:
             continue
         key = (first, indicator_id, year, month)
         if (sums := summed.get(key)) is None:

@@ -64,6 +64,9 @@ class RowsInvalid(Exception):
         self.errors = list(errors)
 
 
+_UNSEEN = object()  # a key the form did not show
+
+
 @dataclass(frozen=True)
 class Conflict:
     """A value someone else changed after the form was loaded."""
@@ -83,15 +86,17 @@ class StaleEntries(Exception):
         self.conflicts = list(conflicts)
 
 
-def _row_errors(rows: Sequence[EntryRow], user: AbstractBaseUser | None) -> list[RowError]:
-    errors = [] if _plainly_valid(rows) else _field_errors(rows)
-    if errors:
+def _row_errors(
+    rows: Sequence[EntryRow], keys: Sequence[EntryKey], user: AbstractBaseUser | None
+) -> list[RowError]:
+    errors = [] if _plainly_valid(rows, keys) else _field_errors(rows)
+    if errors or locks.bypasses_locks(user):
         return errors
     # A unit's month is open or closed for all its values: asked once per unit month.
-    months = list({(row.unit.pk, row.year, row.month): row for row in rows}.values())
+    months = list({(row.unit.id, row.year, row.month): row for row in rows}.values())
     reasons = locks.closed_reasons([(row.unit, row.year, row.month) for row in months], user)
     closed = {
-        (row.unit.pk, row.year, row.month): reason
+        (row.unit.id, row.year, row.month): reason
         for row, reason in zip(months, reasons, strict=True)
         if reason
     }
@@ -100,11 +105,11 @@ def _row_errors(rows: Sequence[EntryRow], user: AbstractBaseUser | None) -> list
     return [
         RowError(index, "month", reason)
         for index, row in enumerate(rows)
-        if (reason := closed.get((row.unit.pk, row.year, row.month)))
+        if (reason := closed.get((row.unit.id, row.year, row.month)))
     ]
 
 
-def _plainly_valid(rows: Sequence[EntryRow]) -> bool:
+def _plainly_valid(rows: Sequence[EntryRow], keys: Sequence[EntryKey]) -> bool:
     """Whether every year, month and value is a whole number within its bounds and no key comes
     twice: the usual batch, told without a message per row (_field_errors says what is wrong)."""
     if not all(
@@ -123,7 +128,7 @@ def _plainly_valid(rows: Sequence[EntryRow]) -> bool:
     if values:
         check_value(min(values), errors)
         check_value(max(values), errors)
-    return not errors and len({row.key for row in rows}) == len(rows)
+    return not errors and len(set(keys)) == len(keys)
 
 
 def _field_errors(rows: Sequence[EntryRow]) -> list[RowError]:
@@ -144,17 +149,17 @@ def _field_errors(rows: Sequence[EntryRow]) -> list[RowError]:
 
 
 def _stale(
-    rows: Sequence[EntryRow],
+    keys: Sequence[EntryKey],
     existing: Mapping[EntryKey, tuple[int, int]],
     expected: Mapping[EntryKey, int | None],
 ) -> list[Conflict]:
     changed = []
-    for index, row in enumerate(rows):
-        if row.key not in expected:
+    for index, key in enumerate(keys):
+        if (seen := expected.get(key, _UNSEEN)) is _UNSEEN:
             continue
-        pk, current = existing.get(row.key, (None, None))
-        if current != expected[row.key]:
-            changed.append((index, row.key, pk, current))
+        pk, current = existing.get(key, (None, None))
+        if current != seen:
+            changed.append((index, key, pk, current))
     if not changed:
         return []
     by_pk = MonthlyEntry.objects.select_related("entered_by").in_bulk(
@@ -216,21 +221,21 @@ def entries_save(
     something did.
     """
     rows = list(rows)
-    if errors := _row_errors(rows, user):
+    keys = [row.key for row in rows]  # made once: a batch may hold 150.000 rows
+    if errors := _row_errors(rows, keys, user):
         raise RowsInvalid(errors)
     if not rows:
         return Saved(0, [])
-    existing = _stored_for_update(rows)
-    if expected is not None and (conflicts := _stale(rows, existing, expected)):
+    existing = _stored_for_update(keys)
+    if expected is not None and (conflicts := _stale(keys, existing, expected)):
         raise StaleEntries(conflicts)
     warnings = _checked(rows, warnings_confirmed, checked)
-    changes, deltas = _changes(rows, existing)
+    changes, deltas, changed = _changes(rows, keys, existing)
     try:
         writes.write(changes, user=user, door=_audit_reason(door, reason))
     except writes.DuplicateEntry:
         raise StaleEntries([]) from None
     rollup.add(deltas)
-    changed = {(unit.pk, indicator, year, month) for unit, indicator, year, month, *_ in deltas}
     _flag(rows, changed, warnings, user, reason)
     return Saved(len(rows), warnings)
 
@@ -291,10 +296,9 @@ def _flag(
         bulk_create_with_history(kept, EntryFinding, default_user=user)
 
 
-def _stored_for_update(rows: Sequence[EntryRow]) -> dict[EntryKey, tuple[int, int]]:
+def _stored_for_update(keys: Sequence[EntryKey]) -> dict[EntryKey, tuple[int, int]]:
     """(id, value) of the rows' stored entries, locked until the end of the transaction."""
-    keys = zip(*(row.key for row in rows), strict=True)
-    units, indicators, years, months = (set(part) for part in keys)
+    units, indicators, years, months = ({key[part] for key in keys} for part in range(4))
     stored = (
         MonthlyEntry.objects.select_for_update()
         .filter(unit__in=units, indicator__in=indicators, year__in=years, month__in=months)
@@ -304,13 +308,16 @@ def _stored_for_update(rows: Sequence[EntryRow]) -> dict[EntryKey, tuple[int, in
 
 
 def _changes(
-    rows: Sequence[EntryRow], existing: Mapping[EntryKey, tuple[int, int]]
-) -> tuple[writes.EntryChanges, list[rollup.Change]]:
-    """What the rows do to the entries table, and the same as deltas for the roll-up."""
+    rows: Sequence[EntryRow],
+    keys: Sequence[EntryKey],
+    existing: Mapping[EntryKey, tuple[int, int]],
+) -> tuple[writes.EntryChanges, list[rollup.Change], set[EntryKey]]:
+    """What the rows do to the entries table, the same as deltas for the roll-up, and the keys
+    whose value changes."""
     changes, deltas = writes.EntryChanges(), []
     created, updated, deleted = changes.created, changes.updated, changes.deleted
-    for row in rows:
-        key, value = row.key, row.value
+    for row, key in zip(rows, keys, strict=True):
+        value = row.value
         pk, old = existing.get(key, (None, None))
         if pk is None:
             if value is None:
@@ -323,7 +330,8 @@ def _changes(
         elif old != value:
             updated.append((pk, value))
             deltas.append((row.unit, key[1], key[2], key[3], value - old, 0))
-    return changes, deltas
+    changed = {(unit.id, indicator, year, month) for unit, indicator, year, month, _, _ in deltas}
+    return changes, deltas, changed
 
 
 def entry_upsert(
