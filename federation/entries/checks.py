@@ -285,12 +285,12 @@ class _Context:
         of its sides, instead of evaluating the rule month by month."""
         found = []
         for parsed in self.rules:
-            rule, subjects = parsed.rule, parsed.subjects
+            rule = parsed.rule
+            applies = {pk for pk, unit in self.units.items() if _applies(rule, unit)}
             candidates = [
                 (key, subject)
                 for key, rows in self.by_month.items()
-                if (subject := next((rows[n] for n in subjects if n in rows), None)) is not None
-                and _applies(rule, self.units[key[0]])
+                if key[0] in applies and (subject := _subject(rows, parsed.subjects)) is not None
             ]
             keys = [key for key, _ in candidates]
             left, right = self._sums(parsed.left, keys), self._sums(parsed.right, keys)
@@ -383,6 +383,14 @@ class _Context:
         unit, indicator, year, month = row.key
         values = self.values
         return [values.get((unit, indicator, *when)) for when in _months_back(year, month)]
+
+
+def _subject(rows: dict[str, int], names: tuple[str, ...]) -> int | None:
+    """The row a rule's finding is about: its first operand of the month among the rows."""
+    for name in names:
+        if name in rows:
+            return rows[name]
+    return None
 
 
 @functools.cache

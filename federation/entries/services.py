@@ -455,11 +455,9 @@ SUPERSEDED = "Giá trị đã được sửa sau khi cảnh báo."
 
 def findings_superseded(*, keys: set[EntryKey], user: AbstractBaseUser | None) -> None:
     """Resolves the open findings on values that changed: they spoke of the old value."""
-    units = {unit_id for unit_id, *_ in keys}
+    units, _, years, months = ({key[part] for key in keys} for part in range(4))
     candidates = EntryFinding.objects.filter(
-        unit__in=units,
-        year__in={year for *_, year, _ in keys},
-        month__in={month for *_, month in keys},
+        unit__in=units, year__in=years, month__in=months
     ).exclude(status=FindingStatus.RESOLVED)
     for finding in candidates:
         if (finding.unit_id, finding.indicator_id, finding.year, finding.month) in keys:
