@@ -566,6 +566,8 @@ def _peer_rates(lacking: list[tuple[int, object]]) -> dict[tuple, list[tuple[int
         key = (path[:-steplen], indicator_id, year, month)
         if key in wanted:
             rates[key].append((unit_id, value / workforce))
+    for peers in rates.values():  # in one order, whatever the query's: unchanged_since compares
+        peers.sort()
     return rates
 
 

@@ -5,9 +5,9 @@ import pytest
 
 from federation.entries import checks
 from federation.entries.services import EntryRow, StaleEntries, entries_save
-from federation.models import EntryFinding, MonthlyEntry, Unit, ValidationRule
+from federation.models import EntryFinding, FindingKind, MonthlyEntry, Unit, ValidationRule
 from federation.months import previous_month
-from federation.tests.factories import indicator
+from federation.tests.factories import GrassrootsFactory, indicator
 
 
 def row(unit, code, when, value):
@@ -92,3 +92,20 @@ def test_a_rule_over_the_female_workforce_reads_it(tree, this_month):
     findings = checks.findings_for([row(tree["hd_1"], "new_members", this_month, 60)])
 
     assert "Kết nạp 60, lao động nữ 40." in [f.message for f in findings]
+
+
+def test_the_peers_a_value_was_held_to_are_read_again(tree, this_month):
+    members = indicator("new_members")
+    peers = [GrassrootsFactory(parent=tree["hoai_duc"], workforce_total=100) for _ in range(6)]
+    entries_save(
+        rows=[EntryRow(unit, members, *this_month, 2 + n % 3) for n, unit in enumerate(peers)],
+        user=None,
+    )
+    rows = [row(tree["hd_1"], "new_members", this_month, 90)]
+    checked = checks.check(rows)
+    assert [f.kind for f in checked.findings] == [FindingKind.PEERS]
+    assert checks.unchanged_since(checked, rows)
+
+    entries_save(rows=[EntryRow(peers[0], members, *this_month, 40)], user=None)
+
+    assert not checks.unchanged_since(checked, rows)
