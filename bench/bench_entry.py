@@ -14,10 +14,13 @@ failure or when killed), builds a city → district → 500 CĐCS tree, and time
 
 Statistics are refreshed (VACUUM ANALYZE) before each timed repetition, as the data grows.
 Targets: the month's save under 1 s, the import under 5 s (issue 4), the import of 150,000
-values within 2 s (issue 17). Prints a table of medians.
+values within 2 s (issue 17). Prints a table of medians, then where the 150,000-value import's
+time goes (timed around the functions doing each part), beside the same split before issue 17.
 """
 
 import argparse
+import contextlib
+import importlib
 import random
 import statistics
 import tempfile
@@ -52,6 +55,33 @@ PLAUSIBLE = {
     "support_amount": (0, 5_000_000),
     "union_fees_collected": (1_000_000, 30_000_000),
     "member_dues_collected": (100_000, 5_000_000),
+}
+# Where the 150,000-value import's time goes: each part timed around the function doing it, the
+# rest of the preview and of the save by difference. The function of each part, by module.
+PARTS = (
+    ("read", "the file: zip and XML limits (xlsx.py), calamine", "federation.excel", "read_rows"),
+    ("read", "checks on the preview (checks.check)", "federation.entries.checks", "check"),
+    ("read", "the rest: cells parsed, units found, diff with saved values", None, None),
+    ("save", "checks read again and compared (unchanged_since)", "federation.entries.checks",
+     "unchanged_since"),
+    ("save", "entries and history rows written (writes.write)", "federation.entries.writes",
+     "write"),
+    ("save", "roll-up of the ancestors (rollup.add)", "federation.entries.rollup", "add"),
+    ("save", "the rest: validation, locks, stale values, the commit's foreign-key checks", None,
+     None),
+)  # fmt: skip
+# The same split before issue 17, as shares of the import's time (commit 7eca168, one
+# instrumented run under a load of 7: 24 s; the bench's own median at a load of 1,5 was 10,2 s).
+# Then the checks ran on the preview and again on the save, validation and keys cost a Python
+# object per value, and the roll-up joined each of the 150,000 changes to the tree.
+BEFORE = {
+    "the file: zip and XML limits (xlsx.py), calamine": 4.9,
+    "checks on the preview (checks.check)": 13.1,
+    "the rest: cells parsed, units found, diff with saved values": 9.2,
+    "checks read again and compared (unchanged_since)": 13.9,  # the checks run again
+    "entries and history rows written (writes.write)": 23.8,
+    "roll-up of the ancestors (rollup.add)": 7.3,
+    "the rest: validation, locks, stale values, the commit's foreign-key checks": 27.8,
 }
 # The statistics the planner needs as each repetition adds rows.
 GROWING = ("federation_monthlyentry", "federation_historicalmonthlyentry", "federation_rollup")
@@ -167,13 +197,14 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
     for rep in range(repeat):
         data = import_workbook(unions, indicators, first_year + 2 * rep, filled)
         harness.refresh_statistics(*GROWING)
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured, timing_parts(times):
             read, preview = timed(read_import, BytesIO(data), unit=district, user=user)
         queries.add(len(captured))
         assert not preview.errors, preview.errors[:3]
         warned += len(preview.warnings)
         assert preview.rows_read == len(unions) * MONTHS_PER_IMPORT
-        saved_in, saved = timed(save_import, preview, user=user)
+        with timing_parts(times):
+            saved_in, saved = timed(save_import, preview, user=user)
         assert saved == len(unions) * MONTHS_PER_IMPORT * filled
         again, unchanged = timed(read_import, BytesIO(data), unit=district, user=user)
         assert not unchanged.rows
@@ -182,6 +213,65 @@ def bench_import(district, unions, indicators, user, repeat: int, filled: int, f
         times["total"].append(read + saved_in)
         times["again"].append(again)
     return times, len(data), sorted(queries), warned
+
+
+@contextlib.contextmanager
+def timing_parts(times: dict[str, list[float]]):
+    """Adds the time spent in each function of PARTS to `times` under its label."""
+    spent = dict.fromkeys((label for _, label, module, _ in PARTS if module), 0.0)
+    originals = []
+    for _, label, module_name, name in PARTS:
+        if module_name is None:
+            continue
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        originals.append((module, name, original))
+
+        def part(*args, _label=label, _original=original, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - started
+
+        setattr(module, name, part)
+    try:
+        yield
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+        for label, seconds in spent.items():
+            if seconds:
+                times.setdefault(label, []).append(seconds)
+
+
+def split(what: str, times: dict[str, list[float]]) -> list[str]:
+    """Where the import's median time went, part by part, beside the shares before issue 17."""
+    total = statistics.median(times["total"])
+    lines = [
+        "",
+        f"Where the time of the {what} goes (median of each part; load "
+        f"{harness.load_average()}; before: shares at commit 7eca168):",
+        f"{'':<5}{'part':<76} {'seconds':>8} {'share':>6} {'before':>7}",
+    ]
+    for step in ("read", "save"):
+        timed_parts = [label for kind, label, module, _ in PARTS if kind == step and module]
+        for kind, label, module, _ in PARTS:
+            if kind != step:
+                continue
+            if module:
+                seconds = statistics.median(times.get(label, [0.0]))
+            else:  # the rest of the step, each repetition by difference
+                seconds = statistics.median(
+                    whole - sum(times.get(other, [0.0] * len(times[step]))[rep]
+                                for other in timed_parts)
+                    for rep, whole in enumerate(times[step])
+                )  # fmt: skip
+            lines.append(
+                f"{step:<5}{label:<76} {seconds:8.3f} {seconds / total:6.0%} "
+                f"{BEFORE[label] / 100:7.0%}"
+            )
+    return lines
 
 
 def line(label: str, values: list[float], target: float | None = None) -> str:
@@ -248,7 +338,8 @@ def run(args, figures: Figures) -> None:
         )
         if filled == len(indicators):
             figures["import_total"] = statistics.median(imported["total"])
-    print("\n".join(["", *notes]))
+            parts = split(label, imported)
+    print("\n".join(["", *notes, *parts]))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@
   parent per worker; never for a gap under the indicator's floor (Indicator.outlier_floor), so
   small counts are left alone.
 
-Each finding says why in Vietnamese. services.entries_save runs them inside its transaction;
-the Excel preview runs them before, to show what the confirmation will accept.
+Each finding says why in Vietnamese. services.entries_save runs them inside its transaction.
+The Excel preview runs them before, to show what the confirmation will accept, and keeps what
+they read (`check` returns it with the findings): its save reads that again and takes the
+preview's findings when nothing changed (`unchanged_since`), instead of checking 150.000 values
+twice.
 """
 
 import functools
@@ -18,7 +21,7 @@ import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
@@ -48,6 +51,8 @@ CEILING = "ceiling"  # the kind of a finding past Indicator.plausible_max
 Key = tuple[int, int, int, int]  # (unit id, indicator id, year, month)
 # Where a rule's operand is read (_Context._source).
 _THIS_MONTH, _LAST_MONTH, _ROSTER, _REGISTER, _NOWHERE = "this", "last", "roster", "unit", ""
+# The unit's own registers of the rules' language, by the field that holds each.
+_UNIT_REGISTERS = {"workforce": "workforce_total", "workforce_female": "workforce_female"}
 # The roster's registers of the rules' language, each by the figure the roster suggests for it.
 ROSTER = {
     "roster_members": "total_members",
@@ -99,20 +104,101 @@ def unusual(value: float, usual: Sequence[float], floor: float, both_ways: bool)
     return Usual(median, min(usual), max(usual))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """The findings on a batch, with everything they were read from (`unchanged_since`)."""
+
+    findings: list[Finding]
+    batch: list[tuple[Key, int | None]]
+    read: "_Read | None"  # None: no value was left to look at past the ceilings
+
+
 def findings_for(rows: Sequence) -> list[Finding]:
     """Every finding on the rows (services.EntryRow) that write a value: a constant number of
     queries whatever their number (one more a month when a rule reads the roster). Rules and
     outliers are not looked for on a value refused by its ceiling."""
-    found = [f for i, row in enumerate(rows) if row.value is not None and (f := _ceiling(i, row))]
-    refused = {f.row for f in found}
+    return check(rows).findings
+
+
+def check(rows: Sequence) -> Checked:
+    """findings_for, keeping what the findings were read from."""
+    over = [
+        i
+        for i, row in enumerate(rows)
+        if row.value is not None
+        and (ceiling := row.indicator.plausible_max) is not None
+        and row.value > ceiling
+    ]
+    found = [_ceiling(i, rows[i]) for i in over]
+    refused = set(over)
     valued = [(i, row) for i, row in enumerate(rows) if row.value is not None and i not in refused]
+    batch = _batch(rows)
     if not valued:
-        return found
-    context = _Context(rows, valued)
+        return Checked(found, batch, None)
+    context = _Context(batch, valued)
     found += context.rule_findings()
     refused |= {f.row for f in found if f.is_error}
     found += context.outliers(refused)
-    return sorted(found, key=lambda f: f.row)
+    return Checked(sorted(found, key=lambda f: f.row), batch, context.read)
+
+
+def unchanged_since(checked: Checked, rows: Sequence) -> bool:
+    """Whether `checked` still holds for the rows: the same batch, and the same stored values,
+    rosters, peers, rules, indicators and unit registers read again now (within the caller's
+    transaction). Reading costs a fraction of checking: the values are compared, not judged."""
+    if checked.batch != _batch(rows):
+        return False
+    # No value past the ceilings: nothing else was read, and a ceiling's finding is an error,
+    # which no save gets past.
+    return checked.read is None or checked.read == checked.read.again()
+
+
+def _batch(rows: Sequence) -> list[tuple[Key, int | None]]:
+    return [(row.key, row.value) for row in rows]
+
+
+@dataclass
+class _Read:
+    """What the checks of a batch read besides the batch itself, compared by value; `again`
+    reads the same once more."""
+
+    indicators: list[tuple]
+    rules: list[tuple]
+    registers: dict[int, tuple]  # unit id → the fields of the unit a check reads
+    stored: dict[Key, int]
+    rosters: dict[Month, dict[int, dict[str, int]]] = field(default_factory=dict)
+    peers: dict[tuple, list[tuple[int, float]]] = field(default_factory=dict)
+    # How the stored values, the peers and each month's rosters (of which units) were asked for.
+    query: tuple = field(default=(), compare=False)
+    lacking: list = field(default_factory=list, compare=False)
+    asked: dict[Month, list[Unit]] = field(default_factory=dict, compare=False)
+
+    def again(self) -> "_Read":
+        units = list(self.registers)
+        return _Read(
+            _fields(Indicator.objects.all()),
+            _fields(_active_rules()),
+            {
+                pk: tuple(fields)
+                for pk, *fields in Unit.objects.filter(pk__in=units).values_list(
+                    "pk", *_UNIT_FIELDS
+                )
+            },
+            _stored(*self.query),
+            {when: registry_suggestions(self.asked[when], *when) for when in self.rosters},
+            _peer_rates(self.lacking) if self.lacking else {},
+            self.query,
+            self.lacking,
+            self.asked,
+        )
+
+
+_UNIT_FIELDS = ("kind", "path", "depth", "workforce_total", "workforce_female")
+
+
+def _fields(objects: Iterable) -> list[tuple]:
+    """Every stored field of each object, in the order of their ids."""
+    return sorted(tuple(getattr(o, f.attname) for f in o._meta.concrete_fields) for o in objects)
 
 
 def _ceiling(index: int, row) -> Finding | None:
@@ -149,28 +235,42 @@ class _Parsed:
 class _Context:
     """The values the checks need for the rows' units and months, read once."""
 
-    def __init__(self, rows: Sequence, valued: list[tuple[int, object]]):
+    def __init__(self, batch: list[tuple[Key, int | None]], valued: list[tuple[int, object]]):
         self.valued = valued
-        self.indicators = {i.code: i for i in Indicator.objects.all()}
-        self.rules = [_Parsed.of(rule) for rule in _active_rules()]
+        indicators, rules = list(Indicator.objects.all()), _active_rules()
+        self.indicators = {i.code: i for i in indicators}
+        self.rules = [_Parsed.of(rule) for rule in rules]
         self.sources = {o: self._source(o) for rule in self.rules for o in rule.operands}
         self.units: dict[int, Unit] = {}
         self.by_month: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
         self.watched = []
+        units, by_month, watched, stock = self.units, self.by_month, self.watched, Aggregation.LAST
         for index, row in valued:  # one pass: the rows by unit month, and those to watch
-            unit_id, _, year, month = row.key
-            self.units[unit_id] = row.unit
-            self.by_month[(unit_id, year, month)].setdefault(row.indicator.code, index)
-            if _may_stand_out(row):
-                self.watched.append((index, row))
+            unit, indicator = row.unit, row.indicator
+            units[unit.id] = unit
+            by_month[(unit.id, row.year, row.month)].setdefault(indicator.code, index)
+            # An outlier check could flag it. A flow is flagged only above its usual by more
+            # than its floor, and its usual is never below nought: a value within the floor
+            # never is (most of a CĐCS's monthly counts), and needs no history.
+            if indicator.aggregation == stock or row.value > indicator.outlier_floor:
+                watched.append((index, row))
         read = (self._read_by_rules(previous=False), self._read_by_rules(previous=True))
         months = {(year, month) for _, year, month in self.by_month}
-        self.values = _stored(self.units, months, read, [row for _, row in self.watched])
-        for row in rows:  # the batch as it will stand once saved
-            if row.value is None:
-                self.values.pop(row.key, None)
+        query = (set(self.units), months, read, [row for _, row in self.watched])
+        stored = _stored(*query)
+        self.read = _Read(
+            _fields(indicators),
+            _fields(rules),
+            {pk: tuple(getattr(u, name) for name in _UNIT_FIELDS) for pk, u in self.units.items()},
+            stored,
+            query=query,
+        )
+        self.values = dict(stored)
+        for key, value in batch:  # the values as they will stand once saved
+            if value is None:
+                self.values.pop(key, None)
             else:
-                self.values[row.key] = row.value
+                self.values[key] = value
         self.rostered: dict[Month, dict[int, dict[str, int]]] = {}
 
     def _read_by_rules(self, *, previous: bool) -> set[int]:
@@ -181,41 +281,55 @@ class _Context:
     # --- rules ---------------------------------------------------------------------------------
 
     def rule_findings(self) -> list[Finding]:
+        """Each rule over every unit month of the batch at once: a column of values per term
+        of its sides, instead of evaluating the rule month by month."""
         found = []
-        for (unit_id, year, month), rows in self.by_month.items():
-            unit = self.units[unit_id]
-            lookup = self._lookup(unit, (year, month))
-            for rule in self.rules:
-                if finding := self._rule(rule, unit, lookup, rows):
-                    found.append(finding)
+        for parsed in self.rules:
+            rule = parsed.rule
+            applies = {pk for pk, unit in self.units.items() if _applies(rule, unit)}
+            candidates = [
+                (key, subject)
+                for key, rows in self.by_month.items()
+                if key[0] in applies and (subject := _subject(rows, parsed.subjects)) is not None
+            ]
+            keys = [key for key, _ in candidates]
+            left, right = self._sums(parsed.left, keys), self._sums(parsed.right, keys)
+            for (_, subject), low, high in zip(candidates, left, right, strict=True):
+                if low is None or high is None or _holds(rule, low, high):
+                    continue
+                message = rule.message.format(left=vn_number(low), right=vn_number(high))
+                found.append(Finding(subject, rule.importance, FindingKind.RULE, message, rule))
         return found
 
-    def _rule(self, parsed: _Parsed, unit: Unit, lookup, rows: dict[str, int]) -> Finding | None:
-        rule = parsed.rule
-        subject = next((rows[name] for name in parsed.subjects if name in rows), None)
-        if subject is None or not _applies(rule, unit):  # none of its values, or not this unit
-            return None
-        left, right = parsed.left.value(lookup), parsed.right.value(lookup)
-        if left is None or right is None or _holds(rule, left, right):
-            return None
-        message = rule.message.format(left=vn_number(left), right=vn_number(right))
-        return Finding(subject, rule.importance, FindingKind.RULE, message, rule)
+    def _sums(self, expression: Expression, keys: list[tuple[int, int, int]]) -> list[int | None]:
+        """An expression's value for each (unit id, year, month), None where an operand has no
+        value. As Expression.value, an operand is read only while the sum before it has a value
+        (a roster is read for no month that needs none)."""
+        totals: list[int | None] = [0] * len(keys)
+        for term in expression.terms:
+            factor = term.sign * term.factor
+            if term.operand is None:
+                totals = [None if total is None else total + factor for total in totals]
+                continue
+            live = [i for i, total in enumerate(totals) if total is not None]
+            read = self._operand([keys[i] for i in live], *self.sources[term.operand])
+            for i, value in zip(live, read, strict=True):
+                totals[i] = None if value is None else totals[i] + factor * value
+        return totals
 
-    def _lookup(self, unit: Unit, when: Month):
-        """The value of an operand for the unit's month."""
-        values, last, sources = self.values, previous_month(*when), self.sources
-
-        def value(operand: Operand) -> int | None:
-            how, what = sources[operand]
-            if how is _THIS_MONTH:
-                return values.get((unit.pk, what, *when))
-            if how is _LAST_MONTH:
-                return values.get((unit.pk, what, *last))
-            if how is _ROSTER:
-                return self._roster(when).get(unit.pk, {}).get(what)
-            return getattr(unit, what) if how is _REGISTER else None
-
-        return value
+    def _operand(self, keys: list[tuple[int, int, int]], how: str, what) -> list[int | None]:
+        """An operand's value for each (unit id, year, month)."""
+        values = self.values
+        if how is _THIS_MONTH:
+            return [values.get((unit_id, what, year, month)) for unit_id, year, month in keys]
+        if how is _LAST_MONTH:
+            last = {when: previous_month(*when) for when in {(y, m) for _, y, m in keys}}
+            return [values.get((unit_id, what, *last[y, m])) for unit_id, y, m in keys]
+        if how is _ROSTER:
+            return [self._roster((y, m)).get(unit_id, {}).get(what) for unit_id, y, m in keys]
+        if how is _REGISTER:
+            return [getattr(self.units[unit_id], what) for unit_id, _, _ in keys]
+        return [None] * len(keys)
 
     def _source(self, operand: Operand) -> tuple[str, object]:
         """Where an operand's value is read: an entry of this month or the last, the roster, a
@@ -223,7 +337,7 @@ class _Context:
         if operand.name in ROSTER:
             return _ROSTER, ROSTER[operand.name]
         if operand.is_register:
-            return _REGISTER, operand.name.replace("workforce", "workforce_total", 1)
+            return _REGISTER, _UNIT_REGISTERS[operand.name]
         if (indicator := self.indicators.get(operand.name)) is None:
             return _NOWHERE, None
         return (_LAST_MONTH if operand.previous else _THIS_MONTH), indicator.pk
@@ -238,6 +352,7 @@ class _Context:
                 if (year, month) == when and self.units[unit_id].is_grassroots
             ]
             self.rostered[when] = registry_suggestions(unions, *when)
+            self.read.rosters[when], self.read.asked[when] = self.rostered[when], unions
         return self.rostered[when]
 
     # --- outliers ------------------------------------------------------------------------------
@@ -258,13 +373,24 @@ class _Context:
                     lacking.append((index, row))
             if finding:
                 found.append(finding)
-        return found + _against_peers(lacking)
+        if not lacking:
+            return found
+        self.read.lacking, self.read.peers = lacking, _peer_rates(lacking)
+        return found + _against_peers(lacking, self.read.peers)
 
     def _months_before(self, row) -> list[int | None]:
         """The unit's own values of the HISTORY_MONTHS before the row's, the latest first."""
         unit, indicator, year, month = row.key
         values = self.values
         return [values.get((unit, indicator, *when)) for when in _months_back(year, month)]
+
+
+def _subject(rows: dict[str, int], names: tuple[str, ...]) -> int | None:
+    """The row a rule's finding is about: its first operand of the month among the rows."""
+    for name in names:
+        if name in rows:
+            return rows[name]
+    return None
 
 
 @functools.cache
@@ -302,13 +428,6 @@ def _holds(rule: ValidationRule, left: int, right: int) -> bool:
             return left >= right - slack
         case _:  # Operator.GT
             return left > right - slack
-
-
-def _may_stand_out(row) -> bool:
-    """Whether an outlier check could flag the row's value. A flow is flagged only above its
-    usual by more than its indicator's floor, and its usual is never below nought: a value
-    within the floor never is (most of a CĐCS's monthly counts), and needs no history."""
-    return row.indicator.aggregation == Aggregation.LAST or row.value > row.indicator.outlier_floor
 
 
 def _stored(
@@ -396,12 +515,9 @@ def _against_its_changes(index: int, row, months: list[int | None]) -> Finding |
     return Finding(index, Importance.WARNING, FindingKind.OUTLIER, message)
 
 
-def _against_peers(rows: list[tuple[int, object]]) -> list[Finding]:
-    """Per worker against the other units under the same parent, for units with little
-    history of their own: one query for all of them."""
-    if not rows:
-        return []
-    rates = _peer_rates(row for _, row in rows)
+def _against_peers(rows: list[tuple[int, object]], rates: dict) -> list[Finding]:
+    """Per worker against the other units under the same parent (their `rates`, _peer_rates),
+    for units with little history of their own."""
     found = []
     for index, row in rows:
         peers = [r for unit_id, r in rates.get(_peer_key(row), []) if unit_id != row.unit.pk]
@@ -420,8 +536,9 @@ def _peer_key(row) -> tuple[str, int, int, int]:
     return (parent_path, row.indicator.pk, row.year, row.month)
 
 
-def _peer_rates(rows: Iterable) -> dict[tuple, list[tuple[int, float]]]:
-    rows = list(rows)
+def _peer_rates(lacking: list[tuple[int, object]]) -> dict[tuple, list[tuple[int, float]]]:
+    """What each lacking row's peers report per worker: one query for all of them."""
+    rows = [row for _, row in lacking]
     wanted = {_peer_key(row) for row in rows}
     parents = {parent for parent, *_ in wanted}
     entries = (
@@ -449,6 +566,8 @@ def _peer_rates(rows: Iterable) -> dict[tuple, list[tuple[int, float]]]:
         key = (path[:-steplen], indicator_id, year, month)
         if key in wanted:
             rates[key].append((unit_id, value / workforce))
+    for peers in rates.values():  # in one order, whatever the query's: unchanged_since compares
+        peers.sort()
     return rates
 
 

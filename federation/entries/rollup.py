@@ -32,8 +32,9 @@ class Delta:
         return bool(self.total or self.entries)
 
 
-# A change to one unit's own figure: (unit, indicator_id, year, month, delta).
-Change = tuple[Unit, int, int, int, Delta]
+# A change to one unit's own figure: (unit, indicator_id, year, month, total, entries), the
+# change of its total and of the number of its entries. A flat tuple: an import makes 150.000.
+Change = tuple[Unit, int, int, int, int, int]
 
 
 def ancestor_ids(units: Iterable[Unit]) -> dict[int, list[int]]:
@@ -52,8 +53,8 @@ def keeps_rows(unit: Unit) -> bool:
 def spread_to_ancestors(
     changes: Iterable[Change],
 ) -> dict[RollupKey, Delta]:
-    """Turns (unit, indicator_id, year, month, delta) changes into deltas on the unit's row and
-    every ancestor's (a CĐCS has no row of its own)."""
+    """Turns (unit, indicator_id, year, month, total, entries) changes into deltas on the unit's
+    row and every ancestor's (a CĐCS has no row of its own)."""
     changes = list(changes)
     units = {unit.pk: unit for unit, *_ in changes}
     chains = {
@@ -61,35 +62,38 @@ def spread_to_ancestors(
         for pk, chain in ancestor_ids(units.values()).items()
     }
     deltas: dict[RollupKey, Delta] = defaultdict(Delta)
-    for unit, indicator_id, year, month, delta in changes:
+    for unit, indicator_id, year, month, total, entries in changes:
         for ancestor_id in chains[unit.id]:
             row = deltas[(ancestor_id, indicator_id, year, month)]
-            row.total += delta.total
-            row.entries += delta.entries
+            row.total += total
+            row.entries += entries
     return deltas
 
 
 def add(changes: Iterable[Change]) -> None:
-    """Adds each (unit, indicator_id, year, month, delta) change to the unit's roll-up rows and
-    to those of all its ancestors.
+    """Adds each (unit, indicator_id, year, month, total, entries) change to the unit's roll-up
+    rows and to those of all its ancestors.
 
-    On PostgreSQL the changes travel as arrays and the database finds the ancestors itself (the
-    prefixes of the unit's path, without the CĐCS's own), sums and upserts them in one
+    On PostgreSQL the changes are first summed by the unit where their chain of rows starts
+    (a CĐCS's parent, any other unit itself): an import of 150.000 values of a district's CĐCS
+    becomes one row per indicator and month. Those sums travel as arrays and the database finds
+    the ancestors itself (the prefixes of the unit's path), sums and upserts them in one
     statement; elsewhere the ancestors are found here and the sums written by `apply`.
     """
-    changes = [change for change in changes if change[-1]]
+    changes = [change for change in changes if change[4] or change[5]]
     if not changes:
         return
     if not sql.has_arrays():
         apply(spread_to_ancestors(changes))
         return
+    summed = _by_chain_start(changes)
     columns = (
-        [unit.id for unit, *_ in changes],
-        [indicator_id for _, indicator_id, *_ in changes],
-        [year for _, _, year, _, _ in changes],
-        [month for *_, month, _ in changes],
-        [delta.total for *_, delta in changes],
-        [delta.entries for *_, delta in changes],
+        [unit_id for unit_id, *_ in summed],
+        [indicator_id for _, indicator_id, *_ in summed],
+        [year for _, _, year, _ in summed],
+        [month for *_, month in summed],
+        [total for total, _ in summed.values()],
+        [entries for _, entries in summed.values()],
     )
     rollup, unit = Rollup._meta.db_table, Unit._meta.db_table
     with connection.cursor() as cursor:
@@ -101,16 +105,38 @@ def add(changes: Iterable[Change]) -> None:
             "%s::bigint[], %s::integer[]) "
             "AS change(unit_id, indicator_id, year, month, total, entries) "
             f"JOIN {unit} AS changed ON changed.id = change.unit_id "
-            "CROSS JOIN LATERAL generate_series(1, changed.depth - "
-            "CASE WHEN changed.kind = %s THEN 1 ELSE 0 END) AS level(depth) "
+            "CROSS JOIN LATERAL generate_series(1, changed.depth) AS level(depth) "
             f"JOIN {unit} AS ancestor ON ancestor.path = left(changed.path, level.depth * %s) "
             "GROUP BY 1, 2, 3, 4 HAVING SUM(change.total) <> 0 OR SUM(change.entries) <> 0 "
             # Sorted, as in apply, so that concurrent writers lock rows in the same order.
             "ORDER BY 1, 2, 3, 4 "
             "ON CONFLICT (unit_id, indicator_id, year, month) DO UPDATE SET "
             "total = stored.total + EXCLUDED.total, entries = stored.entries + EXCLUDED.entries",
-            [*map(sql.int_array, columns), UnitKind.GRASSROOTS_UNION, Unit.steplen],
+            [*map(sql.int_array, columns), Unit.steplen],
         )
+
+
+def _by_chain_start(changes: list[Change]) -> dict[RollupKey, list[int]]:
+    """The changes summed by (the first unit with a row to change, indicator, year, month):
+    [total, entries] each. One query finds the CĐCS's parents."""
+    units = {change[0].id: change[0] for change in changes}
+    parent_paths = {unit.path[: -unit.steplen] for unit in units.values() if not keeps_rows(unit)}
+    parent_id = dict(Unit.objects.filter(path__in=parent_paths).values_list("path", "id"))
+    start = {  # a CĐCS at the root, if there were one, would have no row to change
+        pk: pk if keeps_rows(unit) else parent_id.get(unit.path[: -unit.steplen])
+        for pk, unit in units.items()
+    }
+    summed: dict[RollupKey, list[int]] = {}
+    for unit, indicator_id, year, month, total, entries in changes:
+        if (first := start[unit.id]) is None:
+            continue
+        key = (first, indicator_id, year, month)
+        if (sums := summed.get(key)) is None:
+            summed[key] = [total, entries]
+        else:
+            sums[0] += total
+            sums[1] += entries
+    return summed
 
 
 def apply(deltas: Mapping[RollupKey, Delta]) -> None:

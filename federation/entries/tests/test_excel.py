@@ -12,12 +12,18 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from federation import excel
+from federation.entries import checks, importing
 from federation.entries import excel as entry_excel
-from federation.entries import importing
 from federation.entries.excel import CODE, MONTH, NAME, YEAR
-from federation.entries.services import EntryRow, entries_save, entry_upsert, month_reopen
+from federation.entries.services import (
+    EntryRow,
+    StaleEntries,
+    entries_save,
+    entry_upsert,
+    month_reopen,
+)
 from federation.excel import CellError, indicator_header
-from federation.models import Indicator, MonthlyEntry, Rollup
+from federation.models import EntryFinding, Indicator, MonthlyEntry, Rollup, Unit
 from federation.tests.factories import GrassrootsFactory, UserFactory, indicator
 
 from .test_locks import months_ago
@@ -399,6 +405,34 @@ def test_a_month_locked_after_the_preview_is_refused_on_its_cell(tree, city_lead
         importing.save_import(preview, user=district_staff)
     [error] = refused.value.errors
     assert (error.row, error.column) == (2, "D")
+    assert not MonthlyEntry.objects.exists()
+
+
+def test_an_import_checks_its_values_once_for_the_preview_and_the_save(
+    tree, district_staff, this_month, monkeypatch
+):
+    ran = []
+    monkeypatch.setattr(checks, "check", lambda rows, run=checks.check: ran.append(1) or run(rows))
+    monkeypatch.setattr(checks, "findings_for", lambda rows: pytest.fail("checked again"))
+    preview = check(district_staff, tree["hoai_duc"], ["HD01", "", *this_month, 500])
+    [warning] = preview.warnings
+
+    importing.save_import(preview, user=district_staff, reason="Đã kiểm tra")
+
+    assert len(ran) == 1
+    assert saved(tree["hd_1"]) == {this_month[1]: 500}
+    assert EntryFinding.objects.get().message == warning.message
+
+
+def test_a_register_a_rule_reads_changed_after_the_preview_saves_nothing(
+    tree, district_staff, this_month
+):
+    preview = check(district_staff, tree["hoai_duc"], ["HD01", "", *this_month, 100])
+    assert preview.can_save and not preview.warnings  # 100 admissions, 120 workers
+    Unit.objects.filter(pk=tree["hd_1"].pk).update(workforce_total=50, workforce_female=20)
+
+    with pytest.raises(StaleEntries):
+        importing.save_import(preview, user=district_staff)
     assert not MonthlyEntry.objects.exists()
 
 
