@@ -76,3 +76,62 @@ def test_filters_pass_non_numbers_through_unchanged():
         "chưa có|chưa có"
     )
     assert render("{{ undefined|vn_number }}") == ""
+
+
+def entry_cell(cell) -> str:
+    template = Template("{% load entry_grid %}{% entry_cell cell unit 3 %}")
+    return template.render(Context({"cell": cell, "unit": cell.unit}))
+
+
+@pytest.mark.django_db
+def test_an_entry_cell_escapes_what_the_person_typed_and_the_checks_said(tree):
+    from federation.entries.selectors import Cell
+    from federation.tests.factories import indicator
+
+    cell = Cell(
+        tree["hd_1"], indicator("new_members"), 1200, previous=1000, last_year=None,
+        suggestion=1234, typed='12"><script>', error="Giá trị <b>sai</b>",
+        warnings=["Cao hơn <i>thường</i>"], changed_meanwhile="Lê A vừa sửa",
+    )  # fmt: skip
+    html = entry_cell(cell)
+    assert 'value="12&quot;&gt;&lt;script&gt;"' in html
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert f'name="{cell.seen_name}" value="1200"' in html  # the stale check reads it raw
+    assert f'aria-describedby="{cell.name}-error"' in html and 'data-col="3"' in html
+    for shown in ("Giá trị &lt;b&gt;sai&lt;/b&gt;", "Lê A vừa sửa", "Tháng trước: 1.000",
+                  "Cùng kỳ năm trước: —", "Số theo danh sách: 1.234"):  # fmt: skip
+        assert shown in html
+
+
+@pytest.mark.django_db
+def test_the_entry_grid_draws_its_cells_without_a_template_node_each(
+    client, tree, district_staff, this_month, monkeypatch
+):
+    """A grid page is 25 units × every indicator: its rows cost a few template nodes each,
+    not a dozen a cell (issue 17: three quarters of the page's time under load)."""
+    from django.template import base
+    from django.urls import reverse
+
+    from federation.tests.factories import GrassrootsFactory
+
+    rendered = {"nodes": 0}
+    render = base.Node.render_annotated
+
+    def counted(node, context):
+        rendered["nodes"] += 1
+        return render(node, context)
+
+    monkeypatch.setattr(base.Node, "render_annotated", counted)
+    client.force_login(district_staff)
+    url = reverse("entry_month", args=[tree["hoai_duc"].pk, *this_month])
+
+    def nodes() -> int:
+        rendered["nodes"] = 0
+        assert client.get(url).status_code == 200
+        return rendered["nodes"]
+
+    before = nodes()
+    for n in range(5):
+        GrassrootsFactory(parent=tree["hoai_duc"], code=f"HD1{n}")
+    tree["hoai_duc"].refresh_from_db()
+    assert (nodes() - before) / 5 < 60
