@@ -155,6 +155,44 @@ class TestSaving:
         assert f'value="{typed}"' in page  # what was typed is kept
         assert not MonthlyEntry.objects.exists()
 
+    def test_a_value_longer_than_any_figure_is_refused_with_its_reason(
+        self, tree, staff_client, this_month
+    ):
+        typed = "1" * 33
+        response = posted(
+            staff_client,
+            tree["hoai_duc"],
+            *this_month,
+            **{field(tree["hd_1"], "new_members"): "7", field(tree["hd_2"], "new_members"): typed},
+        )
+        assert response.status_code == 400
+        assert "Không quá 32 ký tự." in text(response)
+        assert not MonthlyEntry.objects.exists()
+
+    def test_a_tampered_shown_value_refuses_the_page_and_saves_nothing(
+        self, tree, staff_client, this_month
+    ):
+        response = posted(
+            staff_client,
+            tree["hoai_duc"],
+            *this_month,
+            **{field(tree["hd_1"], "new_members"): "7", seen(tree["hd_1"], "new_members"): "x"},
+        )
+        assert response.status_code == 400
+        assert "Biểu mẫu không hợp lệ, hãy tải lại trang." in text(response)
+        assert not MonthlyEntry.objects.exists()
+
+    def test_the_form_declares_no_field_per_cell(self, tree, staff_client, this_month):
+        """A page of 25 units × 15 indicators is 750 cells: a Django field for each cost half
+        of a grid save (issue 17's load test); the cells are read from the posted data."""
+        response = posted(
+            staff_client, tree["hoai_duc"], *this_month, **{field(tree["hd_2"], "new_members"): "x"}
+        )
+        form = response.context["form"]
+        assert len(form.cells) > 10
+        assert set(form.fields) == {"confirm_unusual", "reason"}
+        assert [cell.name for cell in form.cell_errors] == [field(tree["hd_2"], "new_members")]
+
     def test_the_error_summary_links_to_each_wrong_cell(self, tree, staff_client, this_month):
         wrong = field(tree["hd_2"], "support_amount")
         response = posted(staff_client, tree["hoai_duc"], *this_month, **{wrong: "nhiều"})
