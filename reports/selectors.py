@@ -167,7 +167,8 @@ def batch_versions(batch: ReportBatch) -> list[ReportVersion]:
 
 def batch_latest_pdfs(batch: ReportBatch) -> list[ReportVersion]:
     """The latest finished PDF of each report in the batch (an earlier one when this batch's
-    build of a unit failed), in tree order."""
+    build of a unit failed), in tree order; without their frozen text and figures, which the
+    ZIP does not need and which would hold megabytes for a province's batch."""
     newest_done = (
         ReportVersion.objects.filter(report_id=OuterRef("report_id"), status=VersionStatus.DONE)
         .exclude(pdf="")
@@ -179,6 +180,7 @@ def batch_latest_pdfs(batch: ReportBatch) -> list[ReportVersion]:
             report_id__in=batch.versions.values("report_id"), pk=Subquery(newest_done)
         )
         .select_related("report__unit")
+        .defer("document", "snapshot")
         .order_by("report__unit__path")
     )
 
