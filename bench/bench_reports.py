@@ -1,18 +1,24 @@
-"""Benchmark of the half-year report path (issues 6 and 15).
+"""Benchmark of the half-year report path (issues 6, 15 and 17).
 
-    .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30] [--smoke]
+    .venv/bin/python bench/bench_reports.py [--repeat 5] [--unions 300] [--districts 30]
+        [--nation 700] [--nation-unions 5] [--smoke]
 
 Creates the throwaway PostgreSQL database `bench_reports_<pid>` (dropped again at the end, even on
 failure or when killed) holding a city with `--districts` district federations of `--unions`
-CĐCS each, with a year and a half of monthly entries and targets, then measures, in one run:
+CĐCS each, and a parent of `--nation` districts of `--nation-unions` CĐCS each, with a year and a
+half of monthly entries and targets, then measures, in one run:
 
 1. the report task (reports.tasks.build_report_version, in-process) for one district against
    bare WeasyPrint rendering of the same final HTML: medians of `--repeat` interleaved runs and
    their ratio (goal ≤ 1.25×);
    and the task as it is, with the Word copy, against the same task writing the PDF alone
    (the Word copy's rendering left out): goal ≤ 1.15× (issue 15);
-2. the reports of every district built in bulk (a Celery group) by 2 worker processes on Redis,
-   from the request to the last PDF (goal ≤ 60 s).
+2. the reports of every district of the city built in bulk (a Celery group) by 2 worker
+   processes on Redis, from the request to the last PDF (goal ≤ 60 s);
+3. the national batch by 1 worker process, then again (a new version of each report) by 2, from
+   the request to the last version finished: reports/s, and 2 workers' over 1's (goal ≥ 1.8×,
+   issue 17); each worker is a node of one process, as a second machine's would be; then the
+   batch's ZIP through its view, streamed: time and peak memory.
 
 Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (database 14, or 15 for the
 smoke run, flushed before and after; BENCH_CELERY_BROKER_URL names another, so that two people
@@ -46,8 +52,10 @@ GOALS = (
     Goal("bulk", "30 district reports in bulk by 2 Celery workers", "≤", 60, "s", "issue 6"),
     Goal("word_ratio", "report task with the Word copy / PDF alone (300 CĐCS)", "≤", 1.15, "×",
          "issue 15"),
+    Goal("bulk_scaling", "bulk reports, 700 districts: throughput 2 workers / 1", "≥", 1.8, "×",
+         "issue 17"),
 )  # fmt: skip
-SMOKE = {"unions": 10, "districts": 2, "repeat": 1}
+SMOKE = {"unions": 10, "districts": 2, "repeat": 1, "nation": 4, "nation_unions": 2}
 
 UNION_FIGURES = ("new_members", "total_members", "members_left")
 DISTRICT_FIGURES = {
@@ -207,10 +215,12 @@ def time_task_against_weasyprint(district, repeat: int) -> TaskTimes:
 # --- 2. bulk by two workers ---------------------------------------------------------------------
 
 
-def start_workers(log_dir: Path) -> list[subprocess.Popen]:
+def start_workers(log_dir: Path, count: int, name: str = "bench") -> list[subprocess.Popen]:
+    """`count` worker processes of one pool process each, as separate nodes (several machines'
+    workers, in the design's way of scaling out), returned once each answers a ping."""
     workers = []
-    for n in range(1, WORKERS + 1):
-        log = (log_dir / f"worker{n}.log").open("w")
+    for n in range(1, count + 1):
+        log = (log_dir / f"{name}{n}.log").open("w")
         workers.append(
             subprocess.Popen(
                 [
@@ -222,7 +232,7 @@ def start_workers(log_dir: Path) -> list[subprocess.Popen]:
                     "worker",
                     "--pool=prefork",
                     "--concurrency=1",
-                    f"--hostname=bench{n}@%h",
+                    f"--hostname={name}{n}@%h",
                     "--loglevel=WARNING",
                     "--without-gossip",
                     "--without-mingle",
@@ -235,7 +245,21 @@ def start_workers(log_dir: Path) -> list[subprocess.Popen]:
                 preexec_fn=die_with_parent,
             )  # fmt: skip
         )
+    wait_until_ready(workers, count)
     return workers
+
+
+def wait_until_ready(workers: list[subprocess.Popen], count: int, timeout: float = 60) -> None:
+    """Until `count` workers answer a ping: the clock must not run while they start."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(worker.poll() is not None for worker in workers):
+            raise RuntimeError("a Celery worker stopped as it started: see its log")
+        if len(app.control.ping(timeout=0.5)) >= count:
+            return
+    raise RuntimeError(f"{count} Celery workers did not answer within {timeout:.0f} s")
 
 
 def die_with_parent() -> None:
@@ -256,18 +280,125 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.wait()
 
 
-def time_bulk(city, timeout: float = 600) -> tuple[float, int, int]:
+@dataclass
+class BulkRun:
+    """One batch built by `workers` worker processes."""
+
+    workers: int
+    total: int
+    done: int
+    dispatch: float  # the batch request, until its builds were sent
+    wall: float  # from the request to the last version finished
+    busy: float  # the builds' own time, each version's start to finish, added up
+
+    @property
+    def throughput(self) -> float:
+        return self.done / self.wall
+
+    @property
+    def utilisation(self) -> float:
+        """How much of the workers' time went into builds: the rest is waiting for the
+        dispatch, for messages, or for the batch's end."""
+        return self.busy / (self.wall * self.workers)
+
+
+def time_bulk(parent, workers: int, timeout: float = 1800) -> tuple[BulkRun, object]:
+    from django.db.models import F, Sum
+
     from reports import selectors, services
 
-    time.sleep(3)  # let both workers connect before the group is sent
     started = time.perf_counter()
-    batch = services.report_batch_request(parent=city, year=YEAR, kind="H1", user=None)
+    batch = services.report_batch_request(parent=parent, year=YEAR, kind="H1", user=None)
+    dispatch = time.perf_counter() - started
     while time.perf_counter() - started < timeout:
         progress = selectors.batch_progress(batch)
         if not progress.is_pending:
             break
-        time.sleep(0.2)
-    return time.perf_counter() - started, progress.done, progress.total
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    busy = batch.versions.aggregate(busy=Sum(F("finished_at") - F("started_at")))["busy"]
+    run = BulkRun(
+        workers, progress.total, progress.done, dispatch, wall, busy.total_seconds() if busy else 0
+    )
+    return run, batch
+
+
+def bulk_by(parent, workers: int, media: Path, name: str) -> tuple[BulkRun, object]:
+    processes = start_workers(media, workers, name)
+    try:
+        return time_bulk(parent, workers)
+    finally:
+        stop_workers(processes)
+
+
+# --- 3. bulk at national size, and its ZIP ------------------------------------------------------
+
+
+def build_nation(districts: int, unions: int):
+    """A parent with `districts` district federations of `unions` CĐCS each: the country's
+    direct-superior federations under one leader's batch. The districts are bulk-inserted with
+    the paths treebeard would give them, as harness.add_grassroots does their CĐCS."""
+    from federation import services
+    from federation.models import Unit, UnitKind
+
+    nation = services.unit_create(
+        parent=None, code="VN", name="Tổng Liên đoàn Lao động Việt Nam",
+        kind=UnitKind.CONFEDERATION, user=None,
+    )  # fmt: skip
+    depth = nation.depth + 1
+    built = Unit.objects.bulk_create(
+        Unit(
+            path=Unit._get_path(nation.path, depth, d),
+            depth=depth,
+            numchild=0,
+            code=f"VN-{d:03d}",
+            name=f"LĐLĐ huyện Số {d}",
+            kind=UnitKind.DISTRICT_FEDERATION,
+        )  # fmt: skip
+        for d in range(1, districts + 1)
+    )
+    Unit.objects.filter(pk=nation.pk).update(numchild=districts)
+    for district in built:
+        harness.add_grassroots(district, unions, "Công đoàn Công ty Cổ phần số {n}", (50, 500))
+    return nation, built
+
+
+@dataclass
+class ZipRun:
+    files: int
+    megabytes: float
+    seconds: float
+    peak_megabytes: float  # Python's allocations while the view answered and the ZIP was read
+
+
+def time_zip(batch, media: Path) -> ZipRun:
+    """The batch's ZIP through the view, as a browser would read it: once timed and written to a
+    file (then opened and counted), once under tracemalloc for the memory it takes."""
+    import tracemalloc
+    import zipfile
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("bench_zip", password=None))
+    url = reverse("report_batch_zip", args=[batch.pk])
+    path = media / "batch.zip"
+    started = time.perf_counter()
+    with path.open("wb") as out:
+        for piece in client.get(url).streaming_content:
+            out.write(piece)
+    seconds = time.perf_counter() - started
+    files = len(zipfile.ZipFile(path).namelist())
+    tracemalloc.start()
+    try:
+        for _ in client.get(url).streaming_content:
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return ZipRun(files, path.stat().st_size / 2**20, seconds, peak / 2**20)
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -278,6 +409,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--unions", type=int, default=300)
     parser.add_argument("--districts", type=int, default=30)
+    parser.add_argument("--nation", type=int, default=700, help="districts of the national batch")
+    parser.add_argument("--nation-unions", type=int, default=5, help="CĐCS of each of them")
     args = harness.arguments(parser, SMOKE)
     random.seed(6)
     figures = Figures(GOALS, smoke=args.smoke)
@@ -309,26 +442,40 @@ def flushed(broker: str) -> Iterator[None]:
 def run(args, figures: Figures, media: Path) -> None:
     started = time.perf_counter()
     city, districts = build_tree(args.districts, args.unions)
-    entries = write_figures(districts)
+    nation, nation_districts = build_nation(args.nation, args.nation_unions)
+    entries = write_figures(districts + nation_districts)
     print(
-        f"Data: {args.districts} districts × {args.unions} CĐCS, {entries:,} monthly entries "
+        f"Data: {args.districts} districts × {args.unions} CĐCS, and {args.nation} × "
+        f"{args.nation_unions} under one parent; {entries:,} monthly entries "
         f"({time.perf_counter() - started:.0f} s to build)."
     )
     times = time_task_against_weasyprint(districts[0], args.repeat)
     figures["task_ratio"] = statistics.median(times.task) / statistics.median(times.bare)
     figures["word_ratio"] = statistics.median(times.task) / statistics.median(times.pdf_alone)
-    workers = start_workers(media)
-    try:
-        bulk_seconds, done, total = time_bulk(city)
-    finally:
-        stop_workers(workers)
-    if done == total:
-        figures["bulk"] = bulk_seconds
-    print_results(args, times, (bulk_seconds, done, total))
+    city_run, _ = bulk_by(city, WORKERS, media, "city")
+    if city_run.done == city_run.total:
+        figures["bulk"] = city_run.wall
+    print_task_results(args, times, city_run)
+    national = national_runs(nation, media, figures)
+    zip_run = time_zip(national[-1][1], media)
+    print_national_results(args, [run for run, _ in national], zip_run)
 
 
-def print_results(args, times: TaskTimes, bulk: tuple) -> None:
-    bulk_seconds, done, total = bulk
+def national_runs(nation, media: Path, figures: Figures) -> list[tuple[BulkRun, object]]:
+    """The national batch by one worker, then again (new versions of the same reports) by
+    two; the ratio of their throughputs is the goal."""
+    runs = []
+    for workers in (1, 2):
+        run, batch = bulk_by(nation, workers, media, f"nation{workers}x")
+        print(f"national batch by {workers} worker(s): {run.done}/{run.total} in {run.wall:.1f} s")
+        runs.append((run, batch))
+    one, two = runs[0][0], runs[1][0]
+    if one.done == one.total and two.done == two.total:
+        figures["bulk_scaling"] = two.throughput / one.throughput
+    return runs
+
+
+def print_task_results(args, times: TaskTimes, bulk: BulkRun) -> None:
     task_median, bare_median = statistics.median(times.task), statistics.median(times.bare)
     alone_median = statistics.median(times.pdf_alone)
     print()
@@ -340,12 +487,33 @@ def print_results(args, times: TaskTimes, bulk: tuple) -> None:
     print(f"{'report task writing the PDF alone, median':<58}{alone_median:>11.2f}s{'':>10}")
     print(f"{'ratio task with the Word copy / PDF alone':<58}"
           f"{task_median / alone_median:>11.2f}×{'≤ 1.15×':>10}")  # fmt: skip
-    print(f"{f'{total} district reports in bulk by {WORKERS} workers ({done} done)':<58}"
-          f"{bulk_seconds:>11.1f}s{'≤ 60 s':>10}")  # fmt: skip
+    print(f"{f'{bulk.total} district reports in bulk by {WORKERS} workers ({bulk.done} done)':<58}"
+          f"{bulk.wall:>11.1f}s{'≤ 60 s':>10}")  # fmt: skip
     print()
     print(f"runs: task {', '.join(f'{t:.2f}' for t in times.task)} s; "
           f"bare {', '.join(f'{t:.2f}' for t in times.bare)} s; "
           f"PDF alone {', '.join(f'{t:.2f}' for t in times.pdf_alone)} s")  # fmt: skip
+
+
+def print_national_results(args, runs: list[BulkRun], zip_run: ZipRun) -> None:
+    print()
+    print(f"Bulk at national size: {args.nation} districts of {args.nation_unions} CĐCS, "
+          "each worker a node of one process (load " + harness.load_average() + ")")  # fmt: skip
+    print(f"{'workers':>8}{'done':>10}{'dispatch':>10}{'wall':>9}{'reports/s':>11}"
+          f"{'per worker':>12}{'build':>8}{'busy':>7}")  # fmt: skip
+    for run in runs:
+        print(f"{run.workers:>8}{f'{run.done}/{run.total}':>10}{run.dispatch:>9.1f}s"
+              f"{run.wall:>8.1f}s{run.throughput:>11.2f}{run.throughput / run.workers:>12.2f}"
+              f"{run.busy / max(run.done, 1):>7.2f}s{run.utilisation:>7.0%}")  # fmt: skip
+    one, two = runs
+    print(
+        f"throughput 2 workers / 1: {two.throughput / one.throughput:.2f}× (goal ≥ 1.8×); "
+        "build: a version's own time, start to finish; busy: the workers' time spent building"
+    )
+    print(
+        f"ZIP of the batch ({zip_run.files} files, {zip_run.megabytes:.1f} MB), streamed: "
+        f"{zip_run.seconds:.1f} s, peak memory {zip_run.peak_megabytes:.2f} MB (tracemalloc)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,5 +10,4 @@ GOALS = (
     Goal("", "roster counts, province of 1,000,000 members", "≤", 100, "ms", "issue 17"),
     Goal("", "roster counts, root of 11,000,000 members", "≤", 100, "ms", "issue 17"),
     Goal("", "roster counts, root / CĐCS", "≤", 1.5, "×", "issue 17"),
-    Goal("", "bulk reports, 700 districts: throughput 2 workers / 1", "≥", 1.8, "×", "issue 17"),
 )  # fmt: skip

@@ -35,16 +35,14 @@ def default_place(unit: Unit, ancestors: list[Unit]) -> str:
     return ""
 
 
-def default_signer(unit: Unit) -> str:
-    role = (
-        Role.objects.filter(unit=unit, role=RoleKind.LEADER, user__is_active=True)
+def default_signers(units: list[Unit]) -> dict[int, str]:
+    """Unit id → the full name of its first leader, for the units that have one."""
+    roles = (
+        Role.objects.filter(unit__in=units, role=RoleKind.LEADER, user__is_active=True)
         .select_related("user")
-        .order_by("created_at")
-        .first()
+        .order_by("-created_at")
     )
-    if role is None:
-        return ""
-    return full_name(role.user)
+    return {role.unit_id: full_name(role.user) for role in roles}  # the first made, written last
 
 
 def default_recipients(unit: Unit, parent: Unit | None) -> str:
@@ -96,15 +94,17 @@ def default_texts(unit: Unit, parent: Unit | None, year: int, kind: str) -> dict
     }
 
 
-def report_defaults(unit: Unit, year: int, kind: str) -> dict:
-    """Every field of a new report, prefilled."""
-    ancestors = list(Unit.objects.get_ancestors(unit))
+def report_defaults(
+    unit: Unit, ancestors: list[Unit], year: int, kind: str, signer_name: str
+) -> dict:
+    """Every field of a new report, prefilled; `ancestors` are the unit's, root first, and
+    `signer_name` its leader's (default_signers)."""
     parent = ancestors[-1] if ancestors else None
     return {
         "through_month": ReportKind(kind).default_through_month,
         "place": default_place(unit, ancestors),
         "issued_on": timezone.localdate(),
-        "signer_name": default_signer(unit),
+        "signer_name": signer_name,
         "signer_title": "CHỦ TỊCH",
         "recipients": default_recipients(unit, parent),
         **default_texts(unit, parent, year, kind),

@@ -17,9 +17,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from federation.models import Unit
 from federation.selectors import Permission, ensure_allowed
@@ -27,7 +28,7 @@ from federation.validation import check_year
 
 from . import assessment, docx, drafts, pdf, signing, wording
 from .models import TEXT_SECTIONS, Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
-from .selectors import figures_snapshot, report_children
+from .selectors import figures_snapshot, figures_snapshots, report_children
 
 logger = logging.getLogger(__name__)
 
@@ -115,23 +116,44 @@ def report_create_or_update(
     report = Report.objects.select_for_update().filter(unit=unit, year=year, kind=kind).first()
     created = report is None
     if created:
-        report = Report(
-            unit=unit,
-            year=year,
-            kind=kind,
-            created_by=user,
-            **drafts.report_defaults(unit, year, kind),
-        )
-    for name, value in fields.items():
-        setattr(report, name, value)
-    if created:
-        _check_through_month(report)  # the figures cannot be read for a month outside the half
-        drafted = _drafted_assessment(report)
-        for name in drafted.keys() - fields.keys():
-            setattr(report, name, drafted[name])
+        ancestors = list(Unit.objects.get_ancestors(unit))
+        (report,) = _drafted_reports([unit], ancestors, year=year, kind=kind, user=user, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(report, name, value)
     if created or fields:
         _save(report, user)
     return report, created
+
+
+def _drafted_reports(
+    units: list[Unit],
+    ancestors: list[Unit],
+    *,
+    year: int,
+    kind: str,
+    user: AbstractBaseUser | None,
+    **fields: Any,
+) -> list[Report]:
+    """New reports, unsaved, of units under the same `ancestors`: prefilled (drafts.py), then
+    `fields`, then Ưu điểm and Tồn tại, hạn chế drafted from each one's figures where `fields`
+    does not give them; the figures of all of them read at once."""
+    signers = drafts.default_signers(units)
+    reports = []
+    for unit in units:
+        defaults = drafts.report_defaults(unit, ancestors, year, kind, signers.get(unit.pk, ""))
+        report = Report(unit=unit, year=year, kind=kind, created_by=user, **defaults)
+        for name, value in fields.items():
+            setattr(report, name, value)
+        _check_through_month(report)  # the figures cannot be read for a month outside the half
+        reports.append(report)
+    # The same defaults and fields for all: the same cut-off month.
+    snapshots = figures_snapshots(units, year, kind, reports[0].through_month) if units else {}
+    for report in reports:
+        drafted = assessment.draft(snapshots[report.unit_id])
+        for name in {"strengths", "shortcomings"} - fields.keys():
+            setattr(report, name, getattr(drafted, name))
+    return reports
 
 
 def _drafted_assessment(report: Report) -> dict[str, str]:
@@ -168,9 +190,11 @@ def report_update(*, report: Report, user: AbstractBaseUser | None, **fields: An
     return _save(report, user)
 
 
-def report_document(report: Report) -> dict:
-    """The header and text of a report as they stand, for a version to keep."""
-    ancestors = list(Unit.objects.get_ancestors(report.unit))
+def report_document(report: Report, ancestors: list[Unit] | None = None) -> dict:
+    """The header and text of a report as they stand, for a version to keep; `ancestors`, the
+    unit's root first, when the caller has them."""
+    if ancestors is None:
+        ancestors = list(Unit.objects.get_ancestors(report.unit))
     parent = ancestors[-1] if ancestors else None
     return {
         "unit_name": report.unit.name,
@@ -194,19 +218,33 @@ def report_document(report: Report) -> dict:
 # --- versions -----------------------------------------------------------------------------------
 
 
-def _new_version(
-    report: Report, user: AbstractBaseUser | None, batch: ReportBatch | None = None
-) -> ReportVersion:
-    # The report row is locked by the caller, so two requests cannot take the same number.
-    last = report.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return ReportVersion.objects.create(
-        report=report,
-        number=last + 1,
-        batch=batch,
-        document=report_document(report),
-        created_by=user,
-        queued_at=timezone.now(),
+def _new_versions(
+    reports: list[Report],
+    user: AbstractBaseUser | None,
+    batch: ReportBatch | None = None,
+    ancestors: list[Unit] | None = None,
+) -> list[ReportVersion]:
+    """A new version of each report, numbered after its last, with its history record. The
+    report rows are locked by the caller, so two requests cannot take the same number."""
+    last = dict(
+        ReportVersion.objects.filter(report__in=reports)
+        .values("report_id")
+        .annotate(last=Max("number"))
+        .values_list("report_id", "last")
     )
+    now = timezone.now()
+    versions = [
+        ReportVersion(
+            report=report,
+            number=last.get(report.pk, 0) + 1,
+            batch=batch,
+            document=report_document(report, ancestors),
+            created_by=user,
+            queued_at=now,
+        )
+        for report in reports
+    ]
+    return bulk_create_with_history(versions, ReportVersion, default_user=user)
 
 
 def _enqueue(version_ids: list[int]) -> None:
@@ -236,7 +274,7 @@ def report_version_request(*, report: Report, user: AbstractBaseUser | None) -> 
     """A new version of the report, queued for the task to build; earlier ones stay as they are."""
     _ensure_may_write(user, report.unit)
     report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
-    version = _new_version(report, user)
+    (version,) = _new_versions([report], user)
     _enqueue([version.pk])
     return version
 
@@ -296,14 +334,52 @@ def report_batch_request(
     batch = ReportBatch.objects.create(
         parent=parent, year=year, kind=kind, through_month=through_month, created_by=user
     )
-    version_ids = []
-    for child in children:
-        report, _ = report_create_or_update(
-            unit=child, year=year, kind=kind, user=user, through_month=through_month
-        )
-        version_ids.append(_new_version(report, user, batch).pk)
-    _enqueue(version_ids)
+    ancestors = [*Unit.objects.get_ancestors(parent), parent]
+    reports = _batch_reports(children, ancestors, year, kind, through_month, user)
+    versions = _new_versions(reports, user, batch, ancestors)
+    _enqueue([version.pk for version in versions])
     return batch
+
+
+BATCH_DOOR = "Tạo hàng loạt"
+
+
+def _batch_reports(
+    children: list[Unit],
+    ancestors: list[Unit],
+    year: int,
+    kind: str,
+    through_month: int,
+    user: AbstractBaseUser | None,
+) -> list[Report]:
+    """The children's reports with the batch's cut-off month, in the children's order: those
+    that exist locked and moved to it, the others drafted; in a few statements whatever the
+    number of children (a province has 700), each write with its history record."""
+    existing = {
+        report.unit_id: report
+        for report in Report.objects.select_for_update()
+        .select_related("unit")
+        .filter(unit__in=children, year=year, kind=kind)
+    }
+    moved = [report for report in existing.values() if report.through_month != through_month]
+    for report in moved:
+        report.through_month, report.updated_at = through_month, timezone.now()
+        _check_through_month(report)
+    audit = {"default_user": user, "default_change_reason": BATCH_DOOR}
+    bulk_update_with_history(moved, Report, ["through_month", "updated_at"], **audit)
+    new = [child for child in children if child.pk not in existing]
+    drafted = _drafted_reports(
+        new, ancestors, year=year, kind=kind, user=user, through_month=through_month
+    )
+    for report in drafted:
+        # The units were just read and the user is the one acting: no query to find them, and
+        # the database holds the one report a unit has per half.
+        report.full_clean(
+            exclude=["unit", "created_by"], validate_unique=False, validate_constraints=False
+        )
+    saved = bulk_create_with_history(drafted, Report, **audit)
+    created = {report.unit_id: report for report in saved}
+    return [existing.get(child.pk) or created[child.pk] for child in children]
 
 
 # --- the leader's digital signature -------------------------------------------------------------

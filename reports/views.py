@@ -8,22 +8,19 @@ parent (Permission.SET_TARGETS on its children). Anything outside the scope answ
 services refuse a write the role does not allow (403), whichever door it comes by.
 """
 
-import tempfile
-import zipfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
+from django.utils.http import content_disposition_header
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.selectors import Permission, breadcrumbs, scope_for, unit_for_user_or_404
 
-from . import comparison, selectors, services
+from . import archive, comparison, selectors, services
 from .forms import BatchForm, CompareForm, ReportForm, ReportStartForm, SignForm
 from .models import Report, ReportVersion, VersionStatus
 
@@ -373,26 +370,14 @@ def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def batch_zip(request: HttpRequest, pk: int) -> HttpResponse:
     """The latest finished PDF (signed, if it was) and Word copy of each child unit, in one ZIP
-    written to a temporary file (a city's 30 reports are tens of megabytes: not something to
-    hold in memory)."""
+    sent as it is written (archive.py): a province's reports are hundreds of megabytes."""
     batch = selectors.batch_for_user_or_404(request.user, pk)
     versions = selectors.batch_latest_pdfs(batch)
     if not versions:
         return HttpResponse("Chưa có báo cáo nào tạo xong.", status=409, content_type="text/plain")
-    archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
-        for version in versions:
-            with version.download_file.open("rb") as pdf_file:
-                bundle.writestr(f"{_zip_stem(version)}.pdf", pdf_file.read())
-            if version.docx:
-                with version.docx.open("rb") as docx_file:
-                    bundle.writestr(f"{_zip_stem(version)}.docx", docx_file.read())
-    archive.seek(0)
+    response = StreamingHttpResponse(
+        archive.zip_stream(archive.version_files(versions)), content_type="application/zip"
+    )
     name = f"BaoCao_{batch.parent.file_code}_{batch.year}_{batch.kind}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
-
-
-def _zip_stem(version: ReportVersion) -> str:
-    unit = version.report.unit
-    ascii_name = slugify(unit.name.replace("Đ", "D").replace("đ", "d"))
-    return f"{unit.file_code}_{ascii_name}_v{version.number}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

@@ -1,7 +1,9 @@
 import json
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from federation.selectors import progress_for
 from federation.tests.factories import GrassrootsFactory
@@ -61,6 +63,30 @@ def test_snapshot_costs_the_same_queries_whatever_the_number_of_children(
     # year-end forecast (2), the children's figures (2)
     with django_assert_num_queries(1 + 1 + 2 + 2 + 2 + 2):
         selectors.figures_snapshot(hoai_duc_2022, 2022, "H1", 6)
+
+
+@pytest.mark.parametrize("kind", ["H1", "H2"])
+def test_snapshots_of_many_units_are_each_ones_snapshot_in_the_queries_of_one(
+    hoai_duc_2022, tree, kind, django_assert_num_queries
+):
+    save(tree["ml_1"], "new_members", 2022, 2, 30)
+    save(tree["edu_1"], "total_members", 2022, 3, 500)
+    target(tree["me_linh"], "new_members", 2022, "Y", 100)
+    units = [tree["hoai_duc"], tree["me_linh"], tree["education"]]
+    through_month = 6 if kind == "H1" else 12
+    with CaptureQueriesContext(connection) as one:
+        alone = {u.pk: selectors.figures_snapshot(u, 2022, kind, through_month) for u in units}
+
+    with django_assert_num_queries(len(one) // len(units)):
+        together = selectors.figures_snapshots(units, 2022, kind, through_month)
+
+    def without_time(snapshot: dict) -> dict:
+        return {key: value for key, value in snapshot.items() if key != "built_at"}
+
+    assert {pk: without_time(s) for pk, s in together.items()} == {
+        pk: without_time(s) for pk, s in alone.items()
+    }
+    assert together[tree["me_linh"].pk]["children"]["rows"][0]["code"] == "ML01"
 
 
 @pytest.mark.parametrize(("period", "through_month"), [("H1", None), ("H1", 5), ("Y", 11)])

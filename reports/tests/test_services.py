@@ -4,13 +4,14 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from federation.models import Unit
-from federation.tests.factories import UserFactory
+from federation.models import Unit, UnitKind
+from federation.tests.factories import GrassrootsFactory, UnitFactory, UserFactory
 from reports import pdf, services, tasks
 from reports.models import Report, ReportBatch, ReportKind, ReportVersion, VersionStatus
-from reports.tests.conftest import override_celery, save
+from reports.tests.conftest import override_celery, save, target
 
 
 def request_built(report, user, capture):
@@ -300,6 +301,74 @@ def test_batch_builds_a_report_for_every_child_that_writes_one(
     assert all(v.document["through_month"] == 5 for v in versions.values())
     own_text.refresh_from_db()
     assert own_text.through_month == 5
+
+
+def batch_queries(parent) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        services.report_batch_request(parent=parent, year=2022, kind="H1", user=None)
+    return len(queries)
+
+
+def province(code: str, districts: int) -> Unit:
+    """A province whose districts each have a CĐCS with a figure and a target."""
+    parent = UnitFactory(code=code, kind=UnitKind.PROVINCIAL_FEDERATION)
+    for number in range(districts):
+        district = UnitFactory(
+            parent=parent, code=f"{code}{number:02d}", name=f"LĐLĐ huyện Số {number}"
+        )
+        save(GrassrootsFactory(parent=district), "new_members", 2022, 3, 10 + number)
+        target(district, "new_members", 2022, "Y", 100)
+    parent.refresh_from_db()
+    return parent
+
+
+def test_batch_costs_the_same_queries_whatever_the_number_of_children(db):
+    """A province's batch drafts and queues 700 reports in one request: its statements must not
+    grow with them, the first time (drafts) or the next (new versions)."""
+    few, many = province("AA", 2), province("BB", 9)
+
+    # The first time drafts each report; the second makes a new version of each.
+    assert [batch_queries(many), batch_queries(many)] == [batch_queries(few), batch_queries(few)]
+    assert ReportVersion.objects.filter(report__unit__code="BB08").count() == 2
+
+
+def test_batch_keeps_who_drafted_and_queued_each_report_and_by_which_door(
+    tree, city_leader, district_leader
+):
+    district_leader.first_name, district_leader.last_name = "Hạnh", "Trần Thị"
+    district_leader.save()
+    services.report_create_or_update(
+        unit=tree["me_linh"], year=2022, kind="H1", user=None, strengths="Mê Linh tự viết."
+    )
+
+    batch = services.report_batch_request(
+        parent=tree["city"], year=2022, kind="H1", user=city_leader, through_month=5
+    )
+
+    hoai_duc = Report.objects.get(unit=tree["hoai_duc"])
+    assert hoai_duc.signer_name == "Trần Thị Hạnh"
+    assert hoai_duc.place == "Hoài Đức"
+    assert "Chưa có chỉ tiêu nào đạt tiến độ" in hoai_duc.strengths
+    me_linh = Report.objects.get(unit=tree["me_linh"])
+    assert me_linh.strengths == "Mê Linh tự viết."
+    for report in (hoai_duc, me_linh):
+        latest = report.history.latest()
+        assert (latest.through_month, latest.history_user) == (5, city_leader)
+        assert latest.history_change_reason == services.BATCH_DOOR
+    assert [record.history_type for record in me_linh.history.order_by("history_id")] == ["+", "~"]
+    for version in batch.versions.all():
+        assert version.history.get().history_user == city_leader
+        assert version.document["parent_name"] == "LĐLĐ Thành phố Hà Nội"
+
+
+def test_batch_with_a_cut_off_outside_the_half_changes_nothing(tree, city_leader):
+    with pytest.raises(ValidationError):
+        services.report_batch_request(
+            parent=tree["city"], year=2022, kind="H1", user=city_leader, through_month=9
+        )
+
+    assert not Report.objects.exists()
+    assert not ReportBatch.objects.exists()
 
 
 def test_batch_needs_children_that_write_reports(tree, district_leader):
