@@ -212,7 +212,7 @@ SELECT union_id, 'Đoàn viên ' || g, 'doan vien ' || g,
     'N' || lpad(g::text, 10, '0'), now(), now()
 FROM (
     SELECT unit.id AS union_id, unit.id * 100000 + n AS g,
-        DATE '2005-01-01' + ((unit.id * 100000 + n) * 2654435761 %% 7000)::int AS joined
+        DATE '2005-01-01' + ((unit.id * 100000 + n) %% 1000003 * 2654435761 %% 7000)::int AS joined
     FROM federation_unit AS unit CROSS JOIN generate_series(1, %s) AS n
     WHERE unit.kind = 'grassroots_union' AND (unit.code LIKE %s OR unit.code LIKE %s)
 ) AS drawn

@@ -58,7 +58,10 @@ def _locked(member: Member) -> tuple[Member, list[tally.Change]]:
 
 
 def _counted(member: Member, before: Sequence[tally.Change] = ()) -> Member:
-    """Takes back what the row counted for `before` the write and adds what it counts for now."""
+    """Takes back what the row counted for `before` the write and adds what it counts for now.
+
+    Every write counts its movements before it refreshes the CĐCS counts (`refresh_unions`):
+    writers lock MemberTally rows before UnionTally rows, so two of them cannot deadlock."""
     tally.add_movements([*before, *tally.member_changes(member, member.union.path)])
     return member
 
@@ -84,9 +87,9 @@ def member_create(
         birth_date=birth_date,
         card_number=card_number,
     )
-    _save(member, user=user, door=door)
+    _counted(_save(member, user=user, door=door))
     tally.refresh_unions([union.pk])
-    return _counted(member)
+    return member
 
 
 @transaction.atomic
@@ -154,7 +157,7 @@ def member_transfer(
     if to_union.dissolved_on and to_union.dissolved_on <= on:
         raise ValidationError({"to_union": "CĐCS chuyển đến đã giải thể."})
     member.left_on, member.leave_reason = on, LeaveReason.TRANSFERRED
-    _counted(_save(member, user=user, door=door), before)
+    _save(member, user=user, door=door)
     moved = Member(
         union=to_union,
         full_name=member.full_name,
@@ -165,8 +168,10 @@ def member_transfer(
         transferred_from=member,
     )
     _save(moved, user=user, door=door)
+    # One statement for both rows: the old one's change and the new one's admission.
+    _counted(moved, [*before, *tally.member_changes(member, member.union.path)])
     tally.refresh_unions([to_union.pk])
-    return _counted(moved)
+    return moved
 
 
 @transaction.atomic
