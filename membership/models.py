@@ -226,7 +226,11 @@ class MemberTally(models.Model):
     Written only by `membership.tally` (see there who calls it); `rebuild_member_tally` checks it.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Derived rows, rebuilt by SQL: a database-checked key would cost the national rebuild a
+    # lookup for each of its 7 million rows at commit. Django still deletes them with the unit.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     month = models.DateField("tháng")  # its first day
     admitted = models.IntegerField("vào", default=0)
     departed = models.IntegerField("ra", default=0)  # "left" is a word SQL keeps for itself

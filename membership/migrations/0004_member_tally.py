@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('women_departed', models.IntegerField(default=0, verbose_name='nữ ra')),
                 ('transferred_in', models.IntegerField(default=0, verbose_name='chuyển đến')),
                 ('transferred_out', models.IntegerField(default=0, verbose_name='chuyển đi')),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='federation.unit')),
+                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='federation.unit')),
             ],
             options={
                 'verbose_name': 'biến động đoàn viên theo tháng',
