@@ -173,8 +173,8 @@ def test_the_counts_follow_the_chosen_period(staff_client, tree, member):
 
     page = text(staff_client.get(url, {"joined_from": "01/01/2015", "joined_to": "31/12/2015"}))
 
-    assert "từ tháng 01/2015 đến hết tháng 12/2015 (01/01/2015–31/12/2015), trên mọi" in page
-    assert "trọn các tháng" not in page
+    assert "trọn tháng, từ tháng 01/2015 đến hết tháng 12/2015, trên mọi CĐCS trực thuộc" in page
+    assert "được tính cả tháng" not in page
 
 
 def test_the_counts_take_whole_months_and_say_so(staff_client, tree, member):
@@ -183,8 +183,7 @@ def test_the_counts_take_whole_months_and_say_so(staff_client, tree, member):
 
     page = text(staff_client.get(url, {"joined_from": "15/03/2015", "joined_to": "10/04/2015"}))
 
-    assert "từ tháng 03/2015 đến hết tháng 04/2015 (01/03/2015–30/04/2015)" in page
-    assert "trọn các tháng của ngày đã chọn" in page
+    assert "từ tháng 03/2015 đến hết tháng 04/2015 (ngày đã chọn được tính cả tháng)" in page
     counts = staff_client.get(url, {"joined_from": "15/03/2015"}).context["counts"]
     assert counts.members.admitted == 1
 
