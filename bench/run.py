@@ -96,7 +96,7 @@ def print_summary(outcomes: list[Outcome], *, smoke: bool, seconds: float) -> No
         print("\n".join(harness.table(rows, state=state, bench=outcome.name, load=outcome.load)))
         if outcome.returncode:
             print(f"{outcome.name:<15}FAILED (exit {outcome.returncode}): see its output above")
-    if not smoke:
+    if not smoke and pending.GOALS:
         rows = [(goal, None) for goal in pending.GOALS]
         print("\n".join(harness.table(rows, state="pending", bench="(none yet)")))
     print("time per bench: " + ", ".join(f"{o.name} {o.seconds:.0f} s" for o in outcomes))

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from . import signals
 from .entries import rollup
 from .models import Door, MonthlyTotal, Role, RoleKind, Unit, UnitKind, UnitMove
 from .selectors import Permission, ensure_allowed
@@ -50,9 +51,12 @@ def unit_create(
     unit._change_reason = door
     unit._history_user = user
     if parent is None:
-        return Unit.objects.add_root(instance=unit)
-    parent.refresh_from_db()
-    return Unit.objects.add_child(parent, instance=unit)
+        unit = Unit.objects.add_root(instance=unit)
+    else:
+        parent.refresh_from_db()
+        unit = Unit.objects.add_child(parent, instance=unit)
+    signals.unit_changed.send(sender=Unit, unit=unit)
+    return unit
 
 
 def _ensure_may_add(user: AbstractBaseUser | None, parent: Unit | None) -> None:
@@ -79,6 +83,7 @@ def unit_update(
     unit.save()
     if unit.is_grassroots != (stored_kind == UnitKind.GRASSROOTS_UNION):
         rollup.unit_kind_changed(unit)
+    signals.unit_changed.send(sender=Unit, unit=unit)
     return unit
 
 
@@ -116,6 +121,7 @@ def unit_move(
 
     Unit.objects.move(unit, new_parent, "last-child")
     rollup.apply(deltas)
+    signals.unit_moved.send(sender=Unit, unit=unit, old_parent=old_parent, new_parent=new_parent)
     UnitMove.objects.create(
         unit=unit, old_parent=old_parent, new_parent=new_parent, reason=reason, moved_by=user
     )

@@ -88,9 +88,13 @@ class MemberAdmin(HistoryAdmin):
         take_saved(obj, saved)
 
     def delete_model(self, request, obj):
-        obj._change_reason = Door.ADMIN
-        obj._history_user = request.user
-        super().delete_model(request, obj)
+        services.member_delete(member=obj, user=request.user, door=Door.ADMIN)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        # One by one through the service, so the tally loses exactly what it counted.
+        for member in queryset.order_by("pk"):
+            services.member_delete(member=member, user=request.user, door=Door.ADMIN)
 
 
 @admin.register(RosterExport)

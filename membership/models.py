@@ -5,7 +5,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -47,11 +47,17 @@ class LeaveReason(models.TextChoices):
 class MemberQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         # bulk_create skips save(): fill the search column here so bulk imports and the demo
-        # seed stay searchable.
+        # seed stay searchable, and count the rows in the tally in the same transaction, so
+        # that no bulk door (the import, the demo, a bench) leaves the counts behind.
+        from . import tally  # it builds on this module
+
         objs = list(objs)
         for member in objs:
             member.fill_search_name()
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            tally.members_added(created)
+        return created
 
     def active_on(self, day: datetime.date) -> "MemberQuerySet":
         """Members already in and not yet gone at the end of `day`."""
@@ -205,3 +211,59 @@ class RosterExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.exported_at:%d/%m/%Y %H:%M}"
+
+
+class MemberTally(models.Model):
+    """The roster's movements in one month over a unit's subtree: kept on write, read by counts.
+
+    A row per unit and month for the CĐCS whose roster moved AND each of its ancestors, so a
+    count at any level reads its own rows (one per month with a movement: a few hundred at the
+    root), never a subtree. The columns are the month's deltas, not its stock: a member touches
+    only the month it joined and the month it left, at each level, whereas a stock column would
+    change in every month after. The stock is their sum: members at the end of a month are
+    admitted − departed through it, women likewise, on record (joined by then, left since or not)
+    admitted through it. Transfers are counted in admitted and departed as well as on their own.
+    Written only by `membership.tally` (see there who calls it); `rebuild_member_tally` checks it.
+    """
+
+    # Derived rows, rebuilt by SQL: a database-checked key would cost the national rebuild a
+    # lookup for each of its 7 million rows at commit. Django still deletes them with the unit.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    month = models.DateField("tháng")  # its first day
+    admitted = models.IntegerField("vào", default=0)
+    departed = models.IntegerField("ra", default=0)  # "left" is a word SQL keeps for itself
+    women_admitted = models.IntegerField("nữ vào", default=0)
+    women_departed = models.IntegerField("nữ ra", default=0)
+    transferred_in = models.IntegerField("chuyển đến", default=0)
+    transferred_out = models.IntegerField("chuyển đi", default=0)
+
+    class Meta:
+        verbose_name = "biến động đoàn viên theo tháng"
+        verbose_name_plural = "biến động đoàn viên theo tháng"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="member_tally_unit_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.month:%m/%Y}"
+
+
+class UnionTally(models.Model):
+    """Over a unit's subtree: its CĐCS, how many keep a roster (have anyone on it, current or
+    past) and the workforce of those, so the share of members in the workforce compares like
+    with like without reading 100,000 CĐCS at the root. A row for every unit with a CĐCS in its
+    subtree (the CĐCS's own row is its contribution); kept by `membership.tally`."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    unions = models.IntegerField("số CĐCS", default=0)
+    with_roster = models.IntegerField("số CĐCS có danh sách", default=0)
+    workforce = models.BigIntegerField("lao động của CĐCS có danh sách", default=0)
+
+    class Meta:
+        verbose_name = "số CĐCS có danh sách đoàn viên"
+        verbose_name_plural = "số CĐCS có danh sách đoàn viên"
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.with_roster}/{self.unions}"

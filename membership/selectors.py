@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextChoices
+from django.db.models import F, Q, QuerySet, Sum, TextChoices
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from federation import excel
@@ -21,7 +22,7 @@ from federation.models import Unit, UnitKind
 from federation.months import month_bounds
 from federation.selectors import Permission, percent_of, scope_for, units_where
 
-from .models import Gender, LeaveReason, Member, card_key, search_key
+from .models import Gender, Member, MemberTally, UnionTally, card_key, search_key
 
 PAGE_SIZE = 50
 MAX_EXPORT_ROWS = 20_000  # about two seconds of building the file
@@ -211,33 +212,48 @@ class MemberCounts:
     on_record: int  # members who had joined by the end of the period, left since or not
 
 
-def _counted(start: datetime.date, end: datetime.date) -> dict[str, Count]:
-    """The MemberCounts fields as aggregates over members, for the days start..end."""
-    active = Q(joined_on__lte=end) & (Q(left_on__isnull=True) | Q(left_on__gt=end))
-    joined = Q(joined_on__gte=start, joined_on__lte=end)
-    gone = Q(left_on__gte=start, left_on__lte=end)
+def whole_months(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first day of start's month and the last of end's: the tally counts by month."""
+    return start.replace(day=1), month_bounds(end.year, end.month)[1]
+
+
+def _tallied(first: datetime.date, last: datetime.date) -> dict[str, Coalesce]:
+    """The MemberCounts fields as sums over MemberTally rows up to `last`, for the months
+    first..last: a stock is the movements through the period's end, a flow those within it."""
+    within = Q(month__gte=first)
+
+    def total(expression, condition=None) -> Coalesce:
+        return Coalesce(Sum(expression, filter=condition), 0)
+
+    # Named apart from the tally's columns: an annotation may not take a column's name.
     return {
-        "active": Count("joined_on", filter=active),
-        "women": Count("joined_on", filter=active & Q(gender=Gender.FEMALE)),
-        "admitted": Count("joined_on", filter=joined),
-        "left": Count("joined_on", filter=gone),
-        "transferred_in": Count("joined_on", filter=joined & Q(transferred_from__isnull=False)),
-        "transferred_out": Count(
-            "joined_on", filter=gone & Q(leave_reason=LeaveReason.TRANSFERRED)
-        ),
-        "on_record": Count("joined_on", filter=Q(joined_on__lte=end)),
+        "n_active": total(F("admitted") - F("departed")),
+        "n_women": total(F("women_admitted") - F("women_departed")),
+        "n_admitted": total("admitted", within),
+        "n_left": total("departed", within),
+        "n_transferred_in": total("transferred_in", within),
+        "n_transferred_out": total("transferred_out", within),
+        "n_on_record": total("admitted"),
     }
 
 
+def _member_counts(row: dict[str, int]) -> MemberCounts:
+    return MemberCounts(**{name.removeprefix("n_"): value for name, value in row.items()})
+
+
 def member_counts(unit: Unit, start: datetime.date, end: datetime.date) -> MemberCounts:
-    """Counts over the unit's CĐCS, or its whole subtree, for the days start..end: one query."""
-    return MemberCounts(**members_of(unit).aggregate(**_counted(start, end)))
+    """Counts over the unit's roster, or its whole subtree's, for the whole months from start's
+    to end's: one query of the unit's own tally rows (one per month with a movement), whatever
+    the subtree's size."""
+    first, last = whole_months(start, end)
+    rows = MemberTally.objects.filter(unit=unit, month__lte=last)
+    return _member_counts(rows.aggregate(**_tallied(first, last)))
 
 
 @dataclass(frozen=True)
 class RosterCounts:
-    start: datetime.date
-    end: datetime.date
+    start: datetime.date  # the first day of the period's first month
+    end: datetime.date  # the last day of its last month
     members: MemberCounts
     unions: int  # CĐCS in the subtree
     unions_with_roster: int  # of which keep a roster (have a member on it)
@@ -262,29 +278,24 @@ def roster_counts(
     unit: Unit, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> RosterCounts:
     """The figures shown above a roster: members, women, admissions and departures in the
-    period, and members as a share of the workforce. Two queries, whatever the subtree's size.
+    whole months from start's to end's, and members as a share of the workforce. Two queries
+    of the tally, whatever the subtree's size.
 
     The share compares like with like: while CĐCS move their lists in, the workforce counted is
     that of the CĐCS that keep a roster, not of every CĐCS below.
     """
     default_start, default_end = default_period(timezone.localdate())
-    start, end = start or default_start, end or default_end
-    unions = (
-        Unit.objects.filter(path__startswith=unit.path, kind=UnitKind.GRASSROOTS_UNION)
-        .annotate(keeps_roster=Exists(Member.objects.filter(union=OuterRef("pk"))))
-        .aggregate(
-            unions=Count("pk"),
-            with_roster=Count("pk", filter=Q(keeps_roster=True)),
-            workforce=Sum("workforce_total", filter=Q(keeps_roster=True)),
-        )
-    )
+    first, last = whole_months(start or default_start, end or default_end)
+    unions, with_roster, workforce = UnionTally.objects.filter(unit=unit).values_list(
+        "unions", "with_roster", "workforce"
+    ).first() or (0, 0, 0)
     return RosterCounts(
-        start,
-        end,
-        member_counts(unit, start, end),
-        unions=unions["unions"],
-        unions_with_roster=unions["with_roster"],
-        workforce=unions["workforce"],
+        first,
+        last,
+        member_counts(unit, first, last),
+        unions=unions,
+        unions_with_roster=with_roster,
+        workforce=workforce or None,
     )
 
 
@@ -307,7 +318,7 @@ def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
     - `members_left`: members whose left_on falls in the month (transfers out included),
     - `total_members`: members at the end of the month (joined by then and not yet left).
     Empty when no member of the subtree had joined by the end of the month: the unit keeps no
-    roster, and zeros would be wrong suggestions. One query.
+    roster, and zeros would be wrong suggestions. One query of the tally.
     """
     return _suggested(member_counts(unit, *month_bounds(year, month)))
 
@@ -317,21 +328,22 @@ def registry_suggestions_for(
 ) -> dict[int, dict[str, int]]:
     """registry_suggestions for several CĐCS at once, by unit id (the entry grid's rows).
 
-    One query grouped by CĐCS; CĐCS without a roster are left out.
+    One query of their tally rows grouped by CĐCS; CĐCS without a roster are left out.
     """
     pks = [unit.pk for unit in unions if unit.is_grassroots]
     if not pks:
         return {}
+    first, last = month_bounds(year, month)
     rows = (
-        Member.objects.filter(union__in=pks)
-        .values("union_id")
-        .annotate(**_counted(*month_bounds(year, month)))
+        MemberTally.objects.filter(unit__in=pks, month__lte=last)
+        .values("unit_id")
+        .annotate(**_tallied(first, last))
         .order_by()
     )
     found = {}
     for row in rows:
-        union_id = row.pop("union_id")
-        if suggestions := _suggested(MemberCounts(**row)):
+        union_id = row.pop("unit_id")
+        if suggestions := _suggested(_member_counts(row)):
             found[union_id] = suggestions
     return found
 

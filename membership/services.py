@@ -1,7 +1,9 @@
 """Every write to the roster. Pages, Excel import and the admin all come here.
 
 Each service is one transaction and leaves a django-simple-history record of each row it
-changes, with the user and the door the change came through.
+changes, with the user and the door the change came through. Each keeps the member tally
+(`tally.py`) in the same transaction: what a row counted for before the write is taken back
+and what it counts for after is added, so the counts never read members.
 """
 
 import datetime
@@ -17,7 +19,7 @@ from federation import excel
 from federation.entries.services import RowsInvalid
 from federation.models import Door, Unit
 
-from . import selectors
+from . import selectors, tally
 from .importing import MemberRow, check_rows
 from .models import LeaveReason, Member, RosterExport, card_key
 
@@ -49,8 +51,19 @@ def _save(member: Member, *, user: AbstractBaseUser | None, door: str) -> Member
     return member
 
 
-def _locked(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("union").get(pk=member.pk)
+def _locked(member: Member) -> tuple[Member, list[tally.Change]]:
+    """The member's row, locked, and what it counts for in the tally before the write."""
+    locked = Member.objects.select_for_update().select_related("union").get(pk=member.pk)
+    return locked, tally.member_changes(locked, locked.union.path, sign=-1)
+
+
+def _counted(member: Member, before: Sequence[tally.Change] = ()) -> Member:
+    """Takes back what the row counted for `before` the write and adds what it counts for now.
+
+    Every write counts its movements before it refreshes the CĐCS counts (`refresh_unions`):
+    writers lock MemberTally rows before UnionTally rows, so two of them cannot deadlock."""
+    tally.add_movements([*before, *tally.member_changes(member, member.union.path)])
+    return member
 
 
 @transaction.atomic
@@ -74,7 +87,9 @@ def member_create(
         birth_date=birth_date,
         card_number=card_number,
     )
-    return _save(member, user=user, door=door)
+    _counted(_save(member, user=user, door=door))
+    tally.refresh_unions([union.pk])
+    return member
 
 
 @transaction.atomic
@@ -85,7 +100,7 @@ def member_update(
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"member_update cannot change {', '.join(sorted(unknown))}")
-    member = _locked(member)
+    member, before = _locked(member)
     leaving = {"left_on", "leave_reason"} & {
         name for name, value in fields.items() if value != getattr(member, name)
     }
@@ -95,7 +110,7 @@ def member_update(
         )
     for name, value in fields.items():
         setattr(member, name, value)
-    return _save(member, user=user, door=door)
+    return _counted(_save(member, user=user, door=door), before)
 
 
 @transaction.atomic
@@ -108,13 +123,13 @@ def member_leave(
     door: str = Door.SYSTEM,
 ) -> Member:
     """Records that a member left the CĐCS, on which day and why."""
-    member = _locked(member)
+    member, before = _locked(member)
     if not member.is_active:
         raise ValidationError({"left_on": "Đoàn viên đã ra khỏi CĐCS trước đó."})
     if reason not in LeaveReason.values:
         raise ValidationError({"leave_reason": "Lý do không hợp lệ."})
     member.left_on, member.leave_reason = left_on, reason
-    return _save(member, user=user, door=door)
+    return _counted(_save(member, user=user, door=door), before)
 
 
 @transaction.atomic
@@ -132,7 +147,7 @@ def member_transfer(
     target with joined_on = `on` and `transferred_from` pointing back, so the move counts as a
     departure from one CĐCS and an admission to the other and both keep their history.
     """
-    member = _locked(member)
+    member, before = _locked(member)
     if not member.is_active:
         raise ValidationError({"left_on": "Đoàn viên đã ra khỏi CĐCS, không thể chuyển."})
     if not to_union.is_grassroots:
@@ -152,7 +167,25 @@ def member_transfer(
         joined_on=on,
         transferred_from=member,
     )
-    return _save(moved, user=user, door=door)
+    _save(moved, user=user, door=door)
+    # One statement for both rows: the old one's change and the new one's admission.
+    _counted(moved, [*before, *tally.member_changes(member, member.union.path)])
+    tally.refresh_unions([to_union.pk])
+    return moved
+
+
+@transaction.atomic
+def member_delete(
+    *, member: Member, user: AbstractBaseUser | None, door: str = Door.SYSTEM
+) -> None:
+    """Deletes a member's row (a row entered by mistake: a member who left keeps it), with its
+    audit record. A row that a transfer continued elsewhere is kept, by the database."""
+    member, before = _locked(member)
+    member._change_reason = door
+    member._history_user = user
+    member.delete()
+    tally.add_movements(before)
+    tally.refresh_unions([member.union_id])
 
 
 @dataclass(frozen=True)
@@ -173,6 +206,8 @@ def members_import(
 
     Raises RowsInvalid, and saves nothing, if any row is wrong. Rows matching a current member
     of the CĐCS (same card number, or same name and birth date) are skipped, not added twice.
+    The rows go in by Member.objects.bulk_create, which counts them in the tally (one statement
+    for all their months and every ancestor on PostgreSQL).
     """
     # Locking the CĐCS makes concurrent imports and additions there wait for each other, so the
     # duplicate check below still holds when the rows are written.

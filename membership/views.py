@@ -109,12 +109,14 @@ def roster_counts(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
     form = RosterFilterForm(request.GET or None)
     roster_filter = form.roster_filter()
-    counts = selectors.roster_counts(unit, roster_filter.joined_from, roster_filter.joined_to)
-    period_chosen = bool(roster_filter.joined_from or roster_filter.joined_to)
+    chosen = (roster_filter.joined_from, roster_filter.joined_to)
+    counts = selectors.roster_counts(unit, *chosen)
+    # The tally counts whole months: a chosen day inside a month widens to it, and says so.
+    widened = chosen[0] not in (None, counts.start) or chosen[1] not in (None, counts.end)
     return render(
         request,
         "membership/_roster_counts.html",
-        {"unit": unit, "counts": counts, "period_chosen": period_chosen},
+        {"unit": unit, "counts": counts, "period_chosen": any(chosen), "widened": widened},
     )
 
 

@@ -33,6 +33,7 @@ from federation.models import (
     UnitKind,
 )
 from federation.months import month_bounds, previous_month
+from membership import selectors, tally
 from membership.models import Member
 from reports.models import ReportVersion, VersionStatus
 
@@ -169,6 +170,13 @@ class TestSeededDemo:
             if m.left_on:
                 assert m.joined_on <= m.left_on <= TODAY
         assert any(m.left_on for m in members)
+
+    def test_the_member_tally_counts_the_seeded_roster(self, seeded):
+        assert tally.find_drift() == []
+        roots = Unit.objects.filter(depth=1)
+        assert sum(selectors.roster_counts(root).members.active for root in roots) == (
+            Member.objects.filter(left_on__isnull=True).count()
+        )
 
     def test_roster_unions_report_as_many_members_as_their_roster_holds(self, seeded):
         for union in Unit.objects.filter(members__isnull=False).distinct():

@@ -1,8 +1,10 @@
 import datetime
 
 import factory
+from django.db import transaction
 
 from federation.tests.factories import GrassrootsFactory, UnitFactory
+from membership import tally
 from membership.models import Gender, Member
 
 
@@ -18,3 +20,11 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_date = datetime.date(1990, 5, 17)
     joined_on = datetime.date(2015, 3, 1)
     card_number = factory.Sequence(lambda n: f"TDV{n:07d}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Saved as the factory does, and counted in the tally as every door counts its rows.
+        with transaction.atomic():
+            member = super()._create(model_class, *args, **kwargs)
+            tally.members_added([member])
+        return member

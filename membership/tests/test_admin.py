@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from federation.models import Door
+from membership import selectors, tally
 from membership.models import LeaveReason, Member
 
 from .factories import MemberFactory
@@ -84,3 +85,21 @@ def test_the_admin_cannot_move_a_member_to_another_union(admin_client, tree):
 
     member.refresh_from_db()
     assert member.union == tree["hd_1"]
+
+
+def test_a_member_deleted_in_the_admin_leaves_the_counts_and_is_audited(
+    admin_client, superuser, tree
+):
+    kept, deleted, also = MemberFactory.create_batch(3, union=tree["hd_1"])
+    url = reverse("admin:membership_member_delete", args=[deleted.pk])
+
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    changelist = reverse("admin:membership_member_changelist")
+    action = {"action": "delete_selected", "_selected_action": [also.pk], "post": "yes"}
+    assert admin_client.post(changelist, action).status_code == 302
+
+    assert list(Member.objects.all()) == [kept]
+    assert selectors.roster_counts(tree["city"]).members.active == 1
+    record = Member.history.filter(id=deleted.pk, history_type="-").get()
+    assert (record.history_user, record.history_change_reason) == (superuser, Door.ADMIN)
+    assert tally.find_drift() == []

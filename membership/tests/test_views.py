@@ -173,7 +173,19 @@ def test_the_counts_follow_the_chosen_period(staff_client, tree, member):
 
     page = text(staff_client.get(url, {"joined_from": "01/01/2015", "joined_to": "31/12/2015"}))
 
-    assert "từ 01/01/2015 đến 31/12/2015, trên mọi CĐCS trực thuộc" in page
+    assert "trọn tháng, từ tháng 01/2015 đến hết tháng 12/2015, trên mọi CĐCS trực thuộc" in page
+    assert "được tính cả tháng" not in page
+
+
+def test_the_counts_take_whole_months_and_say_so(staff_client, tree, member):
+    # The member fixture joined on 01/03/2015: a period from the middle of March still counts it.
+    url = unit_url("roster_counts", tree["hoai_duc"])
+
+    page = text(staff_client.get(url, {"joined_from": "15/03/2015", "joined_to": "10/04/2015"}))
+
+    assert "từ tháng 03/2015 đến hết tháng 04/2015 (ngày đã chọn được tính cả tháng)" in page
+    counts = staff_client.get(url, {"joined_from": "15/03/2015"}).context["counts"]
+    assert counts.members.admitted == 1
 
 
 def test_a_district_roster_lists_the_members_of_its_grassroots_unions(
