@@ -38,7 +38,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/run.py
 
-# The same at a tiny size, in about a minute: checks that every bench still runs and prints.
+# The same at a tiny size, in three to four minutes: checks that every bench still runs and prints.
 bench-smoke: setup
 	$(BIN)/python bench/run.py --smoke
 
