@@ -84,22 +84,14 @@ def target_month() -> tuple[int, int]:
 
 
 def build_tree(districts: int, unions: int):
-    from federation import services
-    from federation.models import Unit, UnitKind
+    """The city the people work in: its districts, each with its CĐCS."""
+    from federation.models import Unit
 
-    city = services.unit_create(
-        parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
-        kind=UnitKind.PROVINCIAL_FEDERATION, user=None,
+    city, built = harness.add_city(
+        districts, unions, district_name="LĐLĐ quận Số {d}",
+        union_name="Công đoàn Công ty Số {n}", workforce=(80, 1500),
     )  # fmt: skip
-    built = []
-    for d in range(1, districts + 1):
-        district = services.unit_create(
-            parent=city, code=f"HN-{d:02d}", name=f"LĐLĐ quận Số {d}",
-            kind=UnitKind.DISTRICT_FEDERATION, user=None,
-        )  # fmt: skip
-        harness.add_grassroots(district, unions, "Công đoàn Công ty Số {n}", workforce=(80, 1500))
-        built.append((district, list(Unit.get_children(district))))
-    return city, built
+    return city, [(district, list(Unit.get_children(district))) for district in built]
 
 
 def write_history(tree, year: int, month: int) -> dict[int, int]:

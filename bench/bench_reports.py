@@ -77,25 +77,11 @@ DISTRICT_FIGURES = {
 
 
 def build_tree(districts: int, unions: int):
-    """A city, its districts and their CĐCS; the CĐCS rows are bulk-inserted with the paths
-    treebeard would give them."""
-    from federation import services
-    from federation.models import UnitKind
-
-    city = services.unit_create(
-        parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
-        kind=UnitKind.PROVINCIAL_FEDERATION, user=None,
+    """A city, its districts and their CĐCS (harness.add_city)."""
+    return harness.add_city(
+        districts, unions, district_name="LĐLĐ huyện Số {d}",
+        union_name="Công đoàn Công ty TNHH May mặc Thăng Long số {n}", workforce=(50, 2000),
     )  # fmt: skip
-    built = []
-    for d in range(1, districts + 1):
-        district = services.unit_create(
-            parent=city, code=f"HN-{d:02d}", name=f"LĐLĐ huyện Số {d}",
-            kind=UnitKind.DISTRICT_FEDERATION, user=None,
-        )  # fmt: skip
-        name = "Công đoàn Công ty TNHH May mặc Thăng Long số {n}"
-        harness.add_grassroots(district, unions, name, workforce=(50, 2000))
-        built.append(district)
-    return city, built
 
 
 def write_figures(districts) -> int:

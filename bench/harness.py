@@ -234,6 +234,30 @@ def add_grassroots(district, count: int, name: str, workforce: tuple[int, int]) 
     district.refresh_from_db()
 
 
+def add_city(
+    districts: int, unions: int, *, district_name: str, union_name: str, workforce: tuple[int, int]
+) -> tuple:
+    """LĐLĐ Thành phố Hà Nội with `districts` district federations (`district_name` formatted
+    with the number `d`) of `unions` CĐCS each (add_grassroots); returns the city and its
+    districts."""
+    from federation import services
+    from federation.models import UnitKind
+
+    city = services.unit_create(
+        parent=None, code="HN", name="LĐLĐ Thành phố Hà Nội",
+        kind=UnitKind.PROVINCIAL_FEDERATION, user=None,
+    )  # fmt: skip
+    built = []
+    for d in range(1, districts + 1):
+        district = services.unit_create(
+            parent=city, code=f"HN-{d:02d}", name=district_name.format(d=d),
+            kind=UnitKind.DISTRICT_FEDERATION, user=None,
+        )  # fmt: skip
+        add_grassroots(district, unions, union_name, workforce)
+        built.append(district)
+    return city, built
+
+
 # --- the figures -------------------------------------------------------------------------------
 
 
