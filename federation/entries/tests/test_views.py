@@ -182,6 +182,21 @@ class TestSaving:
         assert "Biểu mẫu không hợp lệ, hãy tải lại trang." in text(response)
         assert not MonthlyEntry.objects.exists()
 
+    def test_a_posted_cell_of_another_districts_unit_is_ignored(
+        self, tree, staff_client, this_month
+    ):
+        """The cells come from the grid the user may see, never from the posted names: a name
+        forged for Mê Linh's CĐCS saves nothing there."""
+        response = posted(
+            staff_client,
+            tree["hoai_duc"],
+            *this_month,
+            **{field(tree["hd_1"], "new_members"): "7", field(tree["ml_1"], "new_members"): "9"},
+        )
+        assert response.status_code == 302
+        assert own(tree["hd_1"], "new_members", *this_month) == 7
+        assert not MonthlyEntry.objects.filter(unit=tree["ml_1"]).exists()
+
     def test_the_form_declares_no_field_per_cell(self, tree, staff_client, this_month):
         """A page of 25 units × 15 indicators is 750 cells: a Django field for each cost half
         of a grid save (issue 17's load test); the cells are read from the posted data."""
