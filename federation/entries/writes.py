@@ -40,7 +40,8 @@ def write(changes: EntryChanges, *, user: AbstractBaseUser | None, door: str) ->
     """Writes the changes and one history row per changed entry (who, when, which door).
 
     Must run inside the caller's transaction. Raises DuplicateEntry, having written nothing of
-    the created rows, when one of them exists already.
+    the created rows, when one of them exists already; IntegrityError when an entry's unit or
+    indicator does not exist.
     """
     now = timezone.now()
     write_rows = _write_with_arrays if sql.has_arrays() else _write_with_orm
@@ -49,7 +50,14 @@ def write(changes: EntryChanges, *, user: AbstractBaseUser | None, door: str) ->
         with transaction.atomic():
             write_rows(changes, user=user, door=door, now=now)
     except IntegrityError as error:
+        if not _duplicate_key(error):
+            raise  # e.g. an entry of a unit deleted meanwhile (migration 0016's check)
         raise DuplicateEntry from error
+
+
+def _duplicate_key(error: IntegrityError) -> bool:
+    """A unique key violated: PostgreSQL says so by its code, SQLite in its message."""
+    return getattr(error.__cause__, "sqlstate", None) == "23505" or "UNIQUE" in str(error)
 
 
 # --- PostgreSQL: one statement per kind of change ------------------------------------------------
