@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from federation.entries import writes
-from federation.models import MonthlyEntry
+from federation.models import MonthlyEntry, Unit
 from federation.tests.factories import GrassrootsFactory, UnitFactory, indicator
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +76,7 @@ def test_moving_an_entry_is_checked_and_changing_its_value_is_not_refused(union)
     sql = "UPDATE federation_monthlyentry SET {} WHERE id = %s"
     assert refused(sql.format("unit_id = %s"), [MISSING, entry.pk])
     assert refused(sql.format("indicator_id = %s"), [MISSING, entry.pk])
-    other = GrassrootsFactory(parent=union.get_parent())
+    other = GrassrootsFactory(parent=Unit.objects.get_parent(union))
     assert not refused(sql.format("unit_id = %s"), [other.pk, entry.pk])
     assert not refused(sql.format("value = %s"), [9, entry.pk])
     entry.refresh_from_db()
