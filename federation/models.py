@@ -299,6 +299,34 @@ class Target(models.Model):
         return f"{self.unit} · {self.indicator} · {self.get_period_display()} {self.year}"
 
 
+class EntryHistory(HistoricalRecords):
+    """The monthly entries' audit records, indexed only for the queries that read them: an
+    import writes one record per value, and each index costs every one of them.
+
+    - (unit, year, month): the month's history page and a record restored from it
+      (entries/selectors.month_changes, history_record_or_404), which read the records of a unit
+      and its children for one month, and each record's earlier value there (_earlier_values).
+      The unit alone would leave every month of ten years to filter for each child.
+    - history_user: deleting a user sets its records' user to null (on_delete=SET_NULL), which
+      would otherwise scan every record of the country's years.
+    Not the entry's id: an entry's records are found by its key, which leads with the unit, and
+    month (the admin's history of an entry, too). Not history_date: every reader filters by unit
+    or user first and orders the few records it finds.
+    """
+
+    def get_extra_fields(self, model, fields):
+        extra = super().get_extra_fields(model, fields)
+        extra["history_date"].db_index = False
+        return extra
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        options["indexes"] = [
+            models.Index(fields=["unit", "year", "month"], name="entry_history_unit_month")
+        ]
+        return options
+
+
 class MonthlyEntry(models.Model):
     """The value a unit reported for itself for one indicator and month (not its subtree's)."""
 
@@ -340,9 +368,11 @@ class MonthlyEntry(models.Model):
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
-    # The history page reads a unit's records and an entry's earlier ones (by unit and by id);
-    # the audit's user is not checked by the database either, for the same reason.
-    history = HistoricalRecords(no_db_index=["indicator", "entered_by"], user_db_constraint=False)
+    # The audit's user is not checked by the database either, for the same reason; its indexes
+    # are the few a query reads by (EntryHistory), since each costs every import's rows.
+    history = EntryHistory(
+        no_db_index=["id", "unit", "indicator", "entered_by"], user_db_constraint=False
+    )
 
     class Meta:
         verbose_name = "số liệu tháng"
