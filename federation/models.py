@@ -307,16 +307,19 @@ class EntryHistory(HistoricalRecords):
       (entries/selectors.month_changes, history_record_or_404), which read the records of a unit
       and its children for one month, and each record's earlier value there (_earlier_values).
       The unit alone would leave every month of ten years to filter for each child.
-    - history_user: deleting a user sets its records' user to null (on_delete=SET_NULL), which
-      would otherwise scan every record of the country's years.
     Not the entry's id: an entry's records are found by its key, which leads with the unit, and
     month (the admin's history of an entry, too). Not history_date: every reader filters by unit
-    or user first and orders the few records it finds.
+    first and orders the few records it finds. Not history_user: no page reads records by user,
+    and a user's deletion leaves its records as they are (the audit keeps who wrote, by id), so
+    it needs no index to find them either; the index cost an import as much as the others
+    together, all its records having one user.
     """
 
     def get_extra_fields(self, model, fields):
         extra = super().get_extra_fields(model, fields)
         extra["history_date"].db_index = False
+        user = extra["history_user"]
+        user.db_index, user.remote_field.on_delete = False, models.DO_NOTHING
         return extra
 
     def get_meta_options(self, model):
@@ -354,16 +357,18 @@ class MonthlyEntry(models.Model):
     month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
     value = models.PositiveBigIntegerField("số liệu")
     # Who last wrote the value, for the stale-form message; the audit rows hold every writer.
-    # Not checked by the database (Django still nulls it when a user is deleted): a 150.000-value
-    # import would otherwise re-check the same user at commit once per value.
+    # Not checked by the database: a 150.000-value import would otherwise re-check the same user
+    # at commit once per value. Not indexed, and kept when the user is deleted (read through a
+    # join, a deleted user is None): nulling it would scan every entry of the country's years.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
         verbose_name="người nhập",
         db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
