@@ -279,6 +279,13 @@ class MonthlyEntryAdmin(HistoryAdmin):
     autocomplete_fields = ["unit"]
     show_full_result_count = False
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # An entry's records are indexed by its unit and month, not its id (EntryHistory), and
+        # a removed entry's history is the month's history page: none here.
+        records = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        key = MonthlyEntry.objects.filter(pk=object_id).values("unit", "year", "month").first()
+        return records.filter(**key) if key else records.none()
+
     def save_model(self, request, obj, form, change):
         entry = entry_upsert(
             unit=obj.unit,

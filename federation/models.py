@@ -299,6 +299,37 @@ class Target(models.Model):
         return f"{self.unit} · {self.indicator} · {self.get_period_display()} {self.year}"
 
 
+class EntryHistory(HistoricalRecords):
+    """The monthly entries' audit records, indexed only for the queries that read them: an
+    import writes one record per value, and each index costs every one of them.
+
+    - (unit, year, month): the month's history page and a record restored from it
+      (entries/selectors.month_changes, history_record_or_404), which read the records of a unit
+      and its children for one month, and each record's earlier value there (_earlier_values).
+      The unit alone would leave every month of ten years to filter for each child.
+    Not the entry's id: an entry's records are found by its key, which leads with the unit, and
+    month (the admin's history of an entry, too). Not history_date: every reader filters by unit
+    first and orders the few records it finds. Not history_user: no page reads records by user,
+    and a user's deletion leaves its records as they are (the audit keeps who wrote, by id), so
+    it needs no index to find them either; the index cost an import as much as the others
+    together, all its records having one user.
+    """
+
+    def get_extra_fields(self, model, fields):
+        extra = super().get_extra_fields(model, fields)
+        extra["history_date"].db_index = False
+        user = extra["history_user"]
+        user.db_index, user.remote_field.on_delete = False, models.DO_NOTHING
+        return extra
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        options["indexes"] = [
+            models.Index(fields=["unit", "year", "month"], name="entry_history_unit_month")
+        ]
+        return options
+
+
 class MonthlyEntry(models.Model):
     """The value a unit reported for itself for one indicator and month (not its subtree's)."""
 
@@ -326,23 +357,27 @@ class MonthlyEntry(models.Model):
     month = models.PositiveSmallIntegerField("tháng", validators=MONTH_VALIDATORS)
     value = models.PositiveBigIntegerField("số liệu")
     # Who last wrote the value, for the stale-form message; the audit rows hold every writer.
-    # Not checked by the database (Django still nulls it when a user is deleted): a 150.000-value
-    # import would otherwise re-check the same user at commit once per value.
+    # Not checked by the database: a 150.000-value import would otherwise re-check the same user
+    # at commit once per value. Not indexed, and kept when the user is deleted (read through a
+    # join, a deleted user is None): nulling it would scan every entry of the country's years.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
         verbose_name="người nhập",
         db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
-    # The history page reads a unit's records and an entry's earlier ones (by unit and by id);
-    # the audit's user is not checked by the database either, for the same reason.
-    history = HistoricalRecords(no_db_index=["indicator", "entered_by"], user_db_constraint=False)
+    # The audit's user is not checked by the database either, for the same reason; its indexes
+    # are the few a query reads by (EntryHistory), since each costs every import's rows.
+    history = EntryHistory(
+        no_db_index=["id", "unit", "indicator", "entered_by"], user_db_constraint=False
+    )
 
     class Meta:
         verbose_name = "số liệu tháng"

@@ -109,7 +109,7 @@ class Checked:
     """The findings on a batch, with everything they were read from (`unchanged_since`)."""
 
     findings: list[Finding]
-    batch: list[tuple[Key, int | None]]
+    rows: tuple  # the rows checked, as given
     read: "_Read | None"  # None: no value was left to look at past the ceilings
 
 
@@ -132,25 +132,33 @@ def check(rows: Sequence) -> Checked:
     found = [_ceiling(i, rows[i]) for i in over]
     refused = set(over)
     valued = [(i, row) for i, row in enumerate(rows) if row.value is not None and i not in refused]
-    batch = _batch(rows)
+    rows = tuple(rows)
     if not valued:
-        return Checked(found, batch, None)
-    context = _Context(batch, valued)
+        return Checked(found, rows, None)
+    context = _Context(_batch(rows), valued)
     found += context.rule_findings()
     refused |= {f.row for f in found if f.is_error}
     found += context.outliers(refused)
-    return Checked(sorted(found, key=lambda f: f.row), batch, context.read)
+    return Checked(sorted(found, key=lambda f: f.row), rows, context.read)
 
 
 def unchanged_since(checked: Checked, rows: Sequence) -> bool:
     """Whether `checked` still holds for the rows: the same batch, and the same stored values,
     rosters, peers, rules, indicators and unit registers read again now (within the caller's
     transaction). Reading costs a fraction of checking: the values are compared, not judged."""
-    if checked.batch != _batch(rows):
+    if not _same_batch(checked.rows, rows):
         return False
     # No value past the ceilings: nothing else was read, and a ceiling's finding is an error,
     # which no save gets past.
     return checked.read is None or checked.read == checked.read.again()
+
+
+def _same_batch(checked: Sequence, rows: Sequence) -> bool:
+    """Whether two batches hold the same keys and values. A save is handed the very rows its
+    preview checked, immutable tuples: told by identity, without making 150.000 keys again."""
+    if len(checked) != len(rows):
+        return False
+    return all(map(operator.is_, checked, rows)) or _batch(checked) == _batch(rows)
 
 
 def _batch(rows: Sequence) -> list[tuple[Key, int | None]]:

@@ -293,7 +293,7 @@ def month_changes(unit: Unit, year: int, month: int) -> list[tuple[object, int |
         .select_related("unit", "indicator", "history_user")
         .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
     )
-    earlier = _earlier_values(records)
+    earlier = _earlier_values(records, year, month)
     for record in records:
         door, _, record.note = (record.history_change_reason or "").partition(": ")
         record.door_label = DOOR_LABELS.get(door, Door.SYSTEM.label)
@@ -322,12 +322,14 @@ def history_record_or_404(unit: Unit, year: int, month: int, history_id: int):
     return record
 
 
-def _earlier_values(records) -> dict[int, int | None]:
-    """For each history record, the value of the same entry just before it: one query."""
+def _earlier_values(records, year: int, month: int) -> dict[int, int | None]:
+    """For each history record of the month, the value of the same entry just before it: one
+    query, by the entries' units and month, which the records are indexed by (EntryHistory)."""
     ids = {record.id for record in records}
+    units = {record.unit_id for record in records}
     timeline: dict[int, list] = {}
     for entry_id, history_id, value in (
-        MonthlyEntry.history.filter(id__in=ids)
+        MonthlyEntry.history.filter(unit__in=units, year=year, month=month, id__in=ids)
         .order_by("history_date", "history_id")
         .values_list("id", "history_id", "value")
     ):

@@ -298,6 +298,27 @@ class TestMonthlyEntries:
         assert rollup_total(tree["city"], "new_members", 2024, 3) == 16
         assert rollup.find_drift() == []
 
+    def test_an_entrys_history_page_lists_its_own_records(self, admin_client, tree, entries):
+        entry = entries.get(unit=tree["hd_1"])
+        entry_upsert(unit=tree["hd_1"], indicator=entry.indicator, year=2024, month=3, value=6,
+                     user=None)  # fmt: skip
+        # Another entry of the same unit and month, whose records must not show.
+        entry_upsert(unit=tree["hd_1"], indicator=indicator("members_left"), year=2024, month=3,
+                     value=1, user=None)  # fmt: skip
+
+        response = admin_client.get(url(MonthlyEntry, "history", entry.pk))
+
+        assert response.status_code == 200
+        records = list(response.context["page_obj"].object_list)
+        assert [(r.id, r.value) for r in records] == [(entry.pk, 6), (entry.pk, 5)]
+
+    def test_a_removed_entry_has_no_history_page_in_the_admin(self, admin_client, tree, entries):
+        # Deliberately: its records are on the month's history page, where it can be restored.
+        entry = entries.get(unit=tree["hd_1"])
+        entry_delete(entry=entry, user=None)
+
+        assert admin_client.get(url(MonthlyEntry, "history", entry.pk)).status_code == 404
+
     def test_the_entry_list_stays_within_a_fixed_number_of_queries(
         self, admin_client, entries, django_assert_max_num_queries
     ):

@@ -73,3 +73,22 @@ def test_another_districts_history_cannot_be_restored(client, tree, this_month):
 
     assert client.post(restore_url(tree["me_linh"], year, month, record)).status_code == 404
     assert client.post(restore_url(tree["hoai_duc"], year, month, record)).status_code == 404
+
+
+def test_deleting_a_user_keeps_who_wrote_each_value_and_the_history_still_opens(
+    client, tree, district_staff, this_month
+):
+    year, month = this_month
+    writer = UserFactory()
+    entries_save(
+        rows=[EntryRow(tree["hd_1"], indicator("new_members"), year, month, 9)], user=writer
+    )
+    writer_id = writer.pk
+    writer.delete()
+    client.force_login(district_staff)
+
+    page = client.get(history_url(tree["hoai_duc"], year, month))
+
+    assert page.status_code == 200
+    assert MonthlyEntry.history.get().history_user_id == writer_id
+    assert MonthlyEntry.objects.get().entered_by_id == writer_id
