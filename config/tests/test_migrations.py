@@ -21,7 +21,7 @@ def migrate(database: Path, *target: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_migration_applies_on_sqlite_and_the_entries_checks_go_back(tmp_path):
+def test_every_migration_applies_on_sqlite_and_the_entry_table_changes_go_back(tmp_path):
     database = tmp_path / "run.sqlite3"
     for target in ((), ("federation", "0015"), ()):
         result = migrate(database, *target)
