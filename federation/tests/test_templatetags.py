@@ -79,8 +79,12 @@ def test_filters_pass_non_numbers_through_unchanged():
 
 
 def entry_cell(cell) -> str:
-    template = Template("{% load entry_grid %}{% entry_cell cell unit 3 %}")
-    return template.render(Context({"cell": cell, "unit": cell.unit}))
+    """The fourth cell of a grid row, as the row's tag draws it."""
+    from federation.entries.selectors import Cell, GridRow
+
+    others = [Cell(cell.unit, cell.indicator, None) for _ in range(3)]
+    template = Template("{% load entry_grid %}{% entry_cells row %}")
+    return template.render(Context({"row": GridRow(cell.unit, [*others, cell])})).split("\n<td")[3]
 
 
 @pytest.mark.django_db
