@@ -97,6 +97,8 @@ def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
             expected=expected,
             warnings_confirmed=form.cleaned_data["confirm_unusual"],
             reason=form.cleaned_data["reason"],
+            # The checks' rosters are the suggestions the grid has just read for its units.
+            rosters={(year, month): suggestions},
         )
     except NeedsConfirmation as asking:
         return _render_grid(request, shown, form, unusual=_attach_unusual(form, rows, asking))
