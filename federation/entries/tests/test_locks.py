@@ -41,7 +41,7 @@ class TestDeadline:
 
     def test_the_page_state_tells_deadline_and_lock(self, tree):
         year, month = months_ago(3)
-        state = locks.month_state(tree["hd_1"], year, month)
+        state = locks.UnitMonths(tree["hd_1"]).state(year, month)
         assert state["locked"]
         assert "đã khóa sổ" in state["reason"]
         assert state["deadline"] == locks.deadline(year, month)
