@@ -1,8 +1,8 @@
 """The entry grid's cells drawn in Python, as the dashboard's children rows are
 (templatetags/dashboard.py): a page holds 25 units × every indicator, and the template's tags
 for each cell cost three quarters of the page's time (issue 17's load test: 0,2 s a page).
-A row's cells are drawn by one tag, and what every cell of a column repeats (the indicator's
-escaped name, group and unit) is escaped once per indicator, not once per cell.
+A row is drawn by one tag, and what every cell of a column repeats (the indicator's escaped
+name, group and unit) is escaped once per indicator, not once per cell.
 
 Text that comes from the database or from the person (names, typed values, messages) is
 escaped here; numbers come from federation.formatting.
@@ -12,10 +12,12 @@ from functools import lru_cache
 from html import escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from federation.entries.selectors import Cell, GridRow
 from federation.formatting import vn_number
+from federation.models import Unit
 
 register = template.Library()
 
@@ -28,11 +30,19 @@ def _column(group: str, name: str, unit_of_measure: str) -> tuple[str, str]:
 
 
 @register.simple_tag
-def entry_cells(row: GridRow) -> SafeString:
-    """Every cell of a grid row, in the order of its indicators (see _cell)."""
-    unit_name = escape(row.unit.display_name)
+def entry_row(row: GridRow, shown: Unit) -> SafeString:
+    """A grid row: its unit (linked, with its code; `shown` is the unit whose grid it is), every
+    cell in the order of its indicators (see _cell), and how many of them are filled."""
+    unit = row.unit
+    unit_name = escape(unit.display_name)
+    own = " · số liệu của chính đơn vị" if unit == shown else ""
+    cells = "\n".join(_cell(cell, unit_name, column) for column, cell in enumerate(row.cells))
     return mark_safe(
-        "\n".join(_cell(cell, unit_name, column) for column, cell in enumerate(row.cells))
+        '<tr class="entry-row"><th scope="row" class="entry-unit">'
+        f'<a href="{reverse("unit_detail", args=[unit.pk])}">{unit_name}</a>\n'
+        f'<div class="small text-body-secondary">{escape(unit.code)}{own}</div></th>\n'
+        f"{cells}\n"
+        f'<td class="num small" data-label="Đã nhập">{row.filled}/{len(row.cells)}</td></tr>'
     )
 
 
