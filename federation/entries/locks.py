@@ -78,12 +78,14 @@ def closed_reasons(
     months: Sequence[tuple[Unit, int, int]], user: AbstractBaseUser | None
 ) -> list[str | None]:
     """For each (unit, year, month), why it refuses this user's writes, or None where it is
-    open: one query, for the reopenings in force."""
+    open: one query for the reopenings in force, none when every month is before its deadline
+    (the usual save: only a month past it can be open by a reopening)."""
     if bypasses_locks(user) or not months:
         return [None] * len(months)
     now = timezone.now()
     today = timezone.localdate(now)
-    reopenings = reopened({u for u, _, _ in months}, {(y, m) for _, y, m in months}, now)
+    past = [(u, y, m) for u, y, m in months if today > deadline(y, m)]
+    reopenings = reopened({u for u, _, _ in past}, {(y, m) for _, y, m in past}, now)
     return [
         closed_reason(unit, year, month, today=today, open_by_reopening=reopenings)
         for unit, year, month in months
