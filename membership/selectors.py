@@ -299,15 +299,16 @@ def roster_counts(
     )
 
 
-def _suggested(counts: MemberCounts) -> dict[str, int]:
+# The MemberCounts a suggestion is made of: the grid and every save's checks read them, so the
+# tally's query sums these four, not all seven.
+SUGGESTED_COUNTS = ("active", "admitted", "left", "on_record")
+
+
+def _suggested(*, active: int, admitted: int, left: int, on_record: int) -> dict[str, int]:
     # No member on record by the month's end: the unit keeps no roster, and zeros would mislead.
-    if not counts.on_record:
+    if not on_record:
         return {}
-    return {
-        "new_members": counts.admitted,
-        "members_left": counts.left,
-        "total_members": counts.active,
-    }
+    return {"new_members": admitted, "members_left": left, "total_members": active}
 
 
 def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
@@ -320,7 +321,8 @@ def registry_suggestions(unit: Unit, year: int, month: int) -> dict[str, int]:
     Empty when no member of the subtree had joined by the end of the month: the unit keeps no
     roster, and zeros would be wrong suggestions. One query of the tally.
     """
-    return _suggested(member_counts(unit, *month_bounds(year, month)))
+    counts = member_counts(unit, *month_bounds(year, month))
+    return _suggested(**{name: getattr(counts, name) for name in SUGGESTED_COUNTS})
 
 
 def registry_suggestions_for(
@@ -334,16 +336,18 @@ def registry_suggestions_for(
     if not pks:
         return {}
     first, last = month_bounds(year, month)
+    tallied = _tallied(first, last)
     rows = (
         MemberTally.objects.filter(unit__in=pks, month__lte=last)
         .values("unit_id")
-        .annotate(**_tallied(first, last))
+        .annotate(**{f"n_{name}": tallied[f"n_{name}"] for name in SUGGESTED_COUNTS})
         .order_by()
     )
     found = {}
     for row in rows:
         union_id = row.pop("unit_id")
-        if suggestions := _suggested(_member_counts(row)):
+        counts = {name.removeprefix("n_"): value for name, value in row.items()}
+        if suggestions := _suggested(**counts):
             found[union_id] = suggestions
     return found
 

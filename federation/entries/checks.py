@@ -20,7 +20,7 @@ import functools
 import operator
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -113,14 +113,19 @@ class Checked:
     read: "_Read | None"  # None: no value was left to look at past the ceilings
 
 
-def findings_for(rows: Sequence) -> list[Finding]:
+Rosters = Mapping[Month, Mapping[int, Mapping[str, int]]]
+
+
+def findings_for(rows: Sequence, *, rosters: Rosters | None = None) -> list[Finding]:
     """Every finding on the rows (services.EntryRow) that write a value: a constant number of
-    queries whatever their number (one more a month when a rule reads the roster). Rules and
-    outliers are not looked for on a value refused by its ceiling."""
-    return check(rows).findings
+    queries whatever their number (one more a month when a rule reads the roster, unless
+    `rosters` holds what the registers say of every unit of the batch in that month, by unit
+    id, as the entry grid has read for its suggestions). Rules and outliers are not looked for
+    on a value refused by its ceiling."""
+    return check(rows, rosters=rosters).findings
 
 
-def check(rows: Sequence) -> Checked:
+def check(rows: Sequence, *, rosters: Rosters | None = None) -> Checked:
     """findings_for, keeping what the findings were read from."""
     over = [
         i
@@ -135,7 +140,7 @@ def check(rows: Sequence) -> Checked:
     rows = tuple(rows)
     if not valued:
         return Checked(found, rows, None)
-    context = _Context(_batch(rows), valued)
+    context = _Context(_batch(rows), valued, rosters or {})
     found += context.rule_findings()
     refused |= {f.row for f in found if f.is_error}
     found += context.outliers(refused)
@@ -243,8 +248,14 @@ class _Parsed:
 class _Context:
     """The values the checks need for the rows' units and months, read once."""
 
-    def __init__(self, batch: list[tuple[Key, int | None]], valued: list[tuple[int, object]]):
+    def __init__(
+        self,
+        batch: list[tuple[Key, int | None]],
+        valued: list[tuple[int, object]],
+        rosters: Rosters,
+    ):
         self.valued = valued
+        self.known_rosters = rosters
         indicators, rules = list(Indicator.objects.all()), _active_rules()
         self.indicators = {i.code: i for i in indicators}
         self.rules = [_Parsed.of(rule) for rule in rules]
@@ -359,7 +370,12 @@ class _Context:
                 for unit_id, year, month in self.by_month
                 if (year, month) == when and self.units[unit_id].is_grassroots
             ]
-            self.rostered[when] = registry_suggestions(unions, *when)
+            known = self.known_rosters.get(when)
+            self.rostered[when] = (
+                registry_suggestions(unions, *when)
+                if known is None
+                else {u.id: dict(known[u.id]) for u in unions if u.id in known}
+            )
             self.read.rosters[when], self.read.asked[when] = self.rostered[when], unions
         return self.rostered[when]
 

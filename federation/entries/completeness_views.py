@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..formatting import vn_number
 from ..models import MonthReminder, Unit
 from ..selectors import Permission, scope_for
-from . import reminders, selectors
+from . import locks, reminders, selectors
 from .views import month_steps, unit_for_entry
 
 
@@ -20,6 +20,7 @@ from .views import month_steps, unit_for_entry
 @login_required
 def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     unit = unit_for_entry(request, pk, year, month)
+    months = locks.UnitMonths(unit, years=[year])
     reminded = MonthReminder.objects.filter(
         unit__in=Unit.objects.children_of(unit), sent_on=timezone.localdate()
     ).values_list("unit_id", flat=True)
@@ -30,8 +31,8 @@ def completeness(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
             "unit": unit,
             "year": year,
             "month": month,
-            **month_steps(unit, year, month),
-            "completion": unit.completions.filter(year=year, month=month).first(),
+            **month_steps(months, year, month),
+            "completion": months.completion(year, month),
             "can_remind": scope_for(request.user).allows_below(unit, Permission.SET_TARGETS),
             "reminded_today": set(reminded),
             "report": selectors.month_completeness(unit, year, month),

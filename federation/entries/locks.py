@@ -10,7 +10,7 @@ opens it, and the month picker tells each month's state from here too.
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -78,71 +78,101 @@ def closed_reasons(
     months: Sequence[tuple[Unit, int, int]], user: AbstractBaseUser | None
 ) -> list[str | None]:
     """For each (unit, year, month), why it refuses this user's writes, or None where it is
-    open: one query, for the reopenings in force."""
+    open: one query for the reopenings in force, none when every month is before its deadline
+    (the usual save: only a month past it can be open by a reopening)."""
     if bypasses_locks(user) or not months:
         return [None] * len(months)
     now = timezone.now()
     today = timezone.localdate(now)
-    reopenings = reopened({u for u, _, _ in months}, {(y, m) for _, y, m in months}, now)
+    past = [(u, y, m) for u, y, m in months if today > deadline(y, m)]
+    reopenings = reopened({u for u, _, _ in past}, {(y, m) for _, y, m in past}, now)
     return [
         closed_reason(unit, year, month, today=today, open_by_reopening=reopenings)
         for unit, year, month in months
     ]
 
 
-def month_state(unit: Unit, year: int, month: int, *, now: datetime.datetime | None = None) -> dict:
-    """What the entry page tells about a month: its deadline, whether it is locked, until when
-    a reopening keeps it open."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    reopening = (
-        MonthReopening.objects.filter(
-            unit__path__in=unit.ancestor_paths, year=year, month=month, expires_at__gt=now
-        )
-        .order_by("-expires_at")
-        .first()
-    )
-    reopenings = {(reopening.unit.path, year, month)} if reopening else set()
-    reason = closed_reason(unit, year, month, today=today, open_by_reopening=reopenings)
-    return {
-        "deadline": deadline(year, month),
-        "locked": reason is not None,
-        "reason": reason,
-        "reopening": reopening,
-    }
-
-
 # --- the month due and the month picker --------------------------------------------------------
+
+
+class UnitMonths:
+    """A unit's months as the entry pages tell them (the month's state, the month due, the
+    picker), read once for all three in two queries: the reopenings in force on the unit or
+    above, and the months the unit marked complete (of `years` and of the months still open)."""
+
+    def __init__(
+        self, unit: Unit, *, years: Iterable[int] = (), now: datetime.datetime | None = None
+    ):
+        self.unit = unit
+        self.now = now or timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.reopenings = list(
+            MonthReopening.objects.filter(
+                unit__path__in=unit.ancestor_paths, expires_at__gt=self.now
+            )
+            .select_related("unit")
+            .order_by("-expires_at")
+        )
+        self.open_by_reopening = {(r.unit.path, r.year, r.month) for r in self.reopenings}
+        self.open_months = self._ended_months_open()
+        self.completions = {
+            (c.year, c.month): c
+            for c in MonthCompletion.objects.filter(
+                unit=unit, year__in={*years, *(y for y, _ in self.open_months)}
+            ).select_related("completed_by")
+        }
+
+    def _ended_months_open(self) -> set[Month]:
+        """Ended months still before their deadline, and those a reopening keeps open."""
+        today, months = self.today, set()
+        month = previous_month(today.year, today.month)
+        while deadline(*month) >= today:
+            months.add(month)
+            month = previous_month(*month)
+        reopened_months = ((r.year, r.month) for r in self.reopenings)
+        months.update(m for m in reopened_months if m < (today.year, today.month))
+        return months
+
+    def state(self, year: int, month: int) -> dict:
+        """What the entry page tells about a month: its deadline, whether it is locked, until
+        when a reopening keeps it open."""
+        reopening = next((r for r in self.reopenings if (r.year, r.month) == (year, month)), None)
+        reopenings = {(reopening.unit.path, year, month)} if reopening else set()
+        reason = closed_reason(
+            self.unit, year, month, today=self.today, open_by_reopening=reopenings
+        )
+        return {
+            "deadline": deadline(year, month),
+            "locked": reason is not None,
+            "reason": reason,
+            "reopening": reopening,
+        }
+
+    def completion(self, year: int, month: int) -> MonthCompletion | None:
+        """The unit's mark that the month is complete (of a month of `years`, or still open)."""
+        return self.completions.get((year, month))
+
+    def due(self) -> Month:
+        """See month_due."""
+        owed = sorted(self.open_months - set(self.completions))
+        return owed[0] if owed else (self.today.year, self.today.month)
+
+    def states(self, year: int) -> list["PickedMonth"]:
+        """See month_states; `year` must be among the `years` read."""
+        months = [(year, month) for month in range(1, 13)]
+        return [
+            PickedMonth(
+                *m, _state(self.unit, m, self.today, self.completions, self.open_by_reopening)
+            )
+            for m in months
+        ]
 
 
 def month_due(unit: Unit, *, now: datetime.datetime | None = None) -> Month:
     """The month whose figures a unit owes now: the earliest ended month still open to writes
     (before its deadline, or reopened above) that the unit has not marked complete; when every
     such month is complete, the current month. Two queries."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    open_months = _ended_months_open(unit, today, now)
-    complete = set(
-        MonthCompletion.objects.filter(unit=unit, year__in={y for y, _ in open_months}).values_list(
-            "year", "month"
-        )
-    )
-    owed = sorted(open_months - complete)
-    return owed[0] if owed else (today.year, today.month)
-
-
-def _ended_months_open(unit: Unit, today: datetime.date, now: datetime.datetime) -> set[Month]:
-    """Ended months still before their deadline, and those a reopening keeps open."""
-    months = set()
-    month = previous_month(today.year, today.month)
-    while deadline(*month) >= today:
-        months.add(month)
-        month = previous_month(*month)
-    reopened_months = MonthReopening.objects.filter(
-        unit__path__in=unit.ancestor_paths, expires_at__gt=now
-    ).values_list("year", "month")
-    months.update(m for m in reopened_months if m < (today.year, today.month))
-    return months
+    return UnitMonths(unit, now=now).due()
 
 
 class MonthState:
@@ -177,21 +207,14 @@ def month_states(
     unit: Unit, year: int, *, now: datetime.datetime | None = None
 ) -> list[PickedMonth]:
     """Each month of `year` with its state for the unit, in order: two queries."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    months = [(year, month) for month in range(1, 13)]
-    complete = set(
-        MonthCompletion.objects.filter(unit=unit, year=year).values_list("year", "month")
-    )
-    open_by_reopening = reopened([unit], months, now)
-    return [PickedMonth(*m, _state(unit, m, today, complete, open_by_reopening)) for m in months]
+    return UnitMonths(unit, years=[year], now=now).states(year)
 
 
 def _state(
     unit: Unit,
     month: Month,
     today: datetime.date,
-    complete: set[Month],
+    complete: Container[Month],
     open_by_reopening: set[tuple[str, int, int]],
 ) -> str:
     if is_future(*month, today):

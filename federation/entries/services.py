@@ -206,6 +206,7 @@ def entries_save(
     warnings_confirmed: bool = True,
     reason: str = "",
     checked: checks.Checked | None = None,
+    rosters: checks.Rosters | None = None,
 ) -> Saved:
     """Saves a batch of monthly values, all or nothing, and rolls the changes up the tree.
 
@@ -218,7 +219,8 @@ def entries_save(
     person types raises NeedsConfirmation first (`warnings_confirmed=False`). `checked` is what
     checks.check said of the same rows before (the Excel preview): its findings are taken if
     nothing they were read from changed since, and StaleEntries is raised, saving nothing, if
-    something did.
+    something did. `rosters` is what the registers say of the rows' units, read already (the
+    entry grid's suggestions): the checks take it instead of reading the rosters again.
     """
     rows = list(rows)
     keys = [row.key for row in rows]  # made once: a batch may hold 150.000 rows
@@ -229,7 +231,7 @@ def entries_save(
     existing = _stored_for_update(keys)
     if expected is not None and (conflicts := _stale(keys, existing, expected)):
         raise StaleEntries(conflicts)
-    warnings = _checked(rows, warnings_confirmed, checked)
+    warnings = _checked(rows, warnings_confirmed, checked, rosters)
     changes, deltas, changed = _changes(rows, keys, existing)
     try:
         writes.write(changes, user=user, door=_audit_reason(door, reason))
@@ -241,12 +243,15 @@ def entries_save(
 
 
 def _checked(
-    rows: Sequence[EntryRow], warnings_confirmed: bool, checked: checks.Checked | None
+    rows: Sequence[EntryRow],
+    warnings_confirmed: bool,
+    checked: checks.Checked | None,
+    rosters: checks.Rosters | None,
 ) -> list[checks.Finding]:
     """The warnings on the rows; RowsInvalid for an error, NeedsConfirmation for a warning no
     one confirmed, StaleEntries when what `checked` was read from changed."""
     if checked is None:
-        findings = checks.findings_for(rows)
+        findings = checks.findings_for(rows, rosters=rosters)
     elif checks.unchanged_since(checked, rows):
         findings = checked.findings
     else:

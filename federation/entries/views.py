@@ -97,6 +97,8 @@ def entry_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
             expected=expected,
             warnings_confirmed=form.cleaned_data["confirm_unusual"],
             reason=form.cleaned_data["reason"],
+            # The checks' rosters are the suggestions the grid has just read for its units.
+            rosters={(year, month): suggestions},
         )
     except NeedsConfirmation as asking:
         return _render_grid(request, shown, form, unusual=_attach_unusual(form, rows, asking))
@@ -173,18 +175,19 @@ def indicator_groups(indicators: list[Indicator]) -> list[tuple[str, str, int]]:
     return [(group, labels.get(group, group), counts[group]) for group in counts]
 
 
-def month_steps(unit: Unit, year: int, month: int) -> dict:
+def month_steps(months: locks.UnitMonths, year: int, month: int) -> dict:
     """The month switcher's links and the picker's months (the year shown, a link to the year
-    before and after): never a month not yet begun."""
+    before and after), and the month due: never a month not yet begun. `months` has read
+    `year`."""
     today = timezone.localdate()
     following = next_month(year, month)
     return {
         "previous": previous_month(year, month),
         "next": None if locks.is_future(*following, today) else following,
-        "picker": locks.month_states(unit, year),
+        "picker": months.states(year),
         "picker_earlier": (year - 1, 12) if year > MIN_YEAR else None,
         "picker_later": None if year >= today.year else (year + 1, 1),
-        "due": locks.month_due(unit),
+        "due": months.due(),
     }
 
 
@@ -200,12 +203,13 @@ def _render_grid(
         for i, indicator in enumerate(shown.indicators)
     ]
     error_cells = [cell for row in shown.grid for cell in row.cells if cell.error]
+    months = locks.UnitMonths(unit, years=[year])
     context = {
         "shown": shown,
         "unit": unit,
         "year": year,
         "month": month,
-        **month_steps(unit, year, month),
+        **month_steps(months, year, month),
         "page": shown.page,
         "search": shown.search,
         "indicators": shown.indicators,
@@ -215,10 +219,10 @@ def _render_grid(
         "totals": totals,
         "form": form,
         "unusual": unusual or [],
-        "state": locks.month_state(unit, year, month),
+        "state": months.state(year, month),
         "bypasses_locks": locks.bypasses_locks(request.user),
         "can_reopen": scope_for(request.user).allows(unit, Permission.SET_TARGETS),
-        "completion": unit.completions.filter(year=year, month=month).first(),
+        "completion": months.completion(year, month),
         "children_state": selectors.month_completeness(unit, year, month),
     }
     return render(

@@ -79,8 +79,13 @@ def test_filters_pass_non_numbers_through_unchanged():
 
 
 def entry_cell(cell) -> str:
-    template = Template("{% load entry_grid %}{% entry_cell cell unit 3 %}")
-    return template.render(Context({"cell": cell, "unit": cell.unit}))
+    """The fourth cell of a grid row, as the row's tag draws it."""
+    from federation.entries.selectors import Cell, GridRow
+
+    others = [Cell(cell.unit, cell.indicator, None) for _ in range(3)]
+    template = Template("{% load entry_grid %}{% entry_row row unit %}")
+    row = GridRow(cell.unit, [*others, cell])
+    return template.render(Context({"row": row, "unit": cell.unit})).split("\n<td")[4]
 
 
 @pytest.mark.django_db
@@ -135,3 +140,27 @@ def test_the_entry_grid_draws_its_cells_without_a_template_node_each(
         GrassrootsFactory(parent=tree["hoai_duc"], code=f"HD1{n}")
     tree["hoai_duc"].refresh_from_db()
     assert (nodes() - before) / 5 < 60
+
+
+@pytest.mark.django_db
+def test_an_entry_row_links_its_unit_marks_the_grids_own_and_counts_what_is_filled(tree):
+    from django.urls import reverse
+
+    from federation.entries.selectors import Cell, GridRow
+    from federation.tests.factories import indicator
+
+    union = tree["hd_1"]
+    union.short_name = "CĐ <Hoài Đức> 1"
+    cells = [
+        Cell(union, indicator(code), value)
+        for code, value in (("new_members", 12), ("members_left", None))
+    ]
+    template = Template("{% load entry_grid %}{% entry_row row unit %}")
+
+    def row(shown) -> str:
+        return template.render(Context({"row": GridRow(union, cells), "unit": shown}))
+
+    html = row(tree["hoai_duc"])
+    assert f'<a href="{reverse("unit_detail", args=[union.pk])}">CĐ &lt;Hoài Đức&gt; 1</a>' in html
+    assert ">1/2</td></tr>" in html and "số liệu của chính đơn vị" not in html
+    assert "số liệu của chính đơn vị" in row(union)

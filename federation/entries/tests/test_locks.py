@@ -41,7 +41,7 @@ class TestDeadline:
 
     def test_the_page_state_tells_deadline_and_lock(self, tree):
         year, month = months_ago(3)
-        state = locks.month_state(tree["hd_1"], year, month)
+        state = locks.UnitMonths(tree["hd_1"]).state(year, month)
         assert state["locked"]
         assert "đã khóa sổ" in state["reason"]
         assert state["deadline"] == locks.deadline(year, month)
@@ -67,6 +67,17 @@ class TestLockedMonths:
 
     def test_the_current_month_is_open(self, tree, district_staff, this_month):
         assert save(tree["hd_1"], 5, *this_month, district_staff).count == 1
+
+    def test_months_before_their_deadline_are_told_open_without_reading_reopenings(
+        self, tree, district_staff, this_month, django_assert_num_queries
+    ):
+        """Only a month past its deadline can be open by a reopening: the usual save, of the
+        month due, asks the database nothing about it."""
+        months = [(tree["hd_1"], *this_month), (tree["hd_2"], *this_month)]
+        with django_assert_num_queries(0):
+            assert locks.closed_reasons(months, district_staff) == [None, None]
+        with django_assert_num_queries(1):
+            assert locks.closed_reasons([(tree["hd_1"], *months_ago(3))], district_staff) != [None]
 
     def test_a_month_still_to_come_is_refused(self, tree, district_staff):
         year, month = months_ago(-1)

@@ -149,3 +149,26 @@ class TestCompleteInBulk:
     def test_a_month_not_begun_cannot_be_complete(self, tree, district_staff, first_of_december):
         with pytest.raises(ValidationError):
             month_complete(unit=tree["hoai_duc"], year=2027, month=1, user=district_staff)
+
+
+def test_a_page_reads_the_months_state_mark_due_month_and_picker_in_two_queries(
+    tree, first_of_december, city_leader, django_assert_num_queries
+):
+    """The grid and the completeness page tell all four from one read (they took six)."""
+    MonthReopening.objects.create(
+        unit=tree["hoai_duc"], year=2026, month=9, reason="Sửa số liệu",
+        expires_at=timezone.now() + datetime.timedelta(days=3), reopened_by=city_leader,
+    )  # fmt: skip
+    month_complete(unit=tree["hd_1"], year=2026, month=9, user=city_leader)
+    with django_assert_num_queries(2):
+        months = locks.UnitMonths(tree["hd_1"], years=[2026])
+        state, due = months.state(2026, 9), months.due()
+        picker = {(p.year, p.month): p.state for p in months.states(2026)}
+        completion = months.completion(2026, 9)
+        assert completion.completed_by == city_leader
+        assert state["reopening"].reason == "Sửa số liệu" and not state["locked"]
+    assert due == (2026, 11)
+    assert picker[2026, 9] == locks.MonthState.COMPLETE
+    assert picker[2026, 10] == locks.MonthState.LOCKED
+    assert picker[2026, 11] == locks.MonthState.OPEN
+    assert picker[2026, 12] == locks.MonthState.OPEN  # the current month

@@ -426,3 +426,29 @@ def test_the_reopen_date_is_typed_day_first(tree, client, city_leader):
     url = entry_url(tree["hoai_duc"], year, month, "entry_reopen")
     client.post(url, {"reason": "Sửa số liệu", "until": until.strftime("%d/%m/%Y")})
     assert timezone.localdate(MonthReopening.objects.get().expires_at) == until
+
+
+ROSTER_READS = {"count": 0}
+
+
+def roster_of_five_hundred(units, year, month):
+    """A register that says every CĐCS has 500 members, and counts how often it is read."""
+    ROSTER_READS["count"] += 1
+    return {unit.pk: {"total_members": 500} for unit in units if unit.is_grassroots}
+
+
+def test_a_grid_save_reads_the_rosters_once_for_its_suggestions_and_its_checks(
+    tree, staff_client, this_month, settings
+):
+    """The suggestions the grid reads for its rows are what the checks compare the members'
+    total with (the rule members-on-roster): one read of the registers a save, not two."""
+    settings.ENTRY_SUGGESTION_SOURCES = [f"{__name__}.roster_of_five_hundred"]
+    year, month = this_month
+    data = form_values(staff_client.get(entry_url(tree["hoai_duc"], year, month)))
+    data[field(tree["hd_1"], "total_members")] = "400"
+    ROSTER_READS["count"] = 0
+    response = staff_client.post(entry_url(tree["hoai_duc"], year, month), data)
+    assert response.status_code == 400  # the rule's warning asks for a confirmation
+    assert "khác số đoàn viên trong danh sách của CĐCS cuối tháng (500)" in text(response)
+    assert ROSTER_READS["count"] == 1
+    assert own(tree["hd_1"], "total_members", year, month) is None
