@@ -289,6 +289,9 @@ def aggregate_months(indicator: Indicator, months: dict[int, tuple[int, int]]) -
     return sum(total for total, _ in months.values())
 
 
+UnitIndicator = tuple[int, int]  # (unit id, indicator id)
+
+
 def progress_for_units(
     units: Iterable[Unit],
     year: int,
@@ -302,24 +305,50 @@ def progress_for_units(
     (the indicators, the roll-up's totals, the targets); two when the caller passes the active
     `indicators` it has loaded already.
     """
-    months = period_months(period, through_month)
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     ids = [unit.pk for unit in units]
-    actuals = _actuals(ids, year, months, indicators)
-    targets = _targets(ids, year, period)
-    return {
-        unit_id: [
-            _progress(
-                indicator,
-                actuals.get((unit_id, indicator.pk), 0),
-                targets.get((unit_id, indicator.pk), {}),
-                period,
-            )
-            for indicator in indicators
-        ]
-        for unit_id in ids
-    }
+    found = progress_read(ids, year, period, through_month, indicators)
+    return {unit_id: [found.of(unit_id, i) for i in indicators] for unit_id in ids}
+
+
+@dataclass(frozen=True)
+class ProgressRead:
+    """The roll-up's figures and the targets that progress is made of, read for many units:
+    a table that shows a few indicators of many units makes only the progress it shows."""
+
+    actuals: dict[UnitIndicator, int]
+    targets: dict[UnitIndicator, dict[str, int]]
+    period: str
+
+    def of(self, unit_id: int, indicator: Indicator) -> IndicatorProgress:
+        key = (unit_id, indicator.pk)
+        return _progress(
+            indicator, self.actuals.get(key, 0), self.targets.get(key, NO_TARGETS), self.period
+        )
+
+    @property
+    def targeted(self) -> set[int]:
+        """Ids of the indicators some unit has a target for (the period's or the year's)."""
+        return {indicator_id for _, indicator_id in self.targets}
+
+    @property
+    def reported(self) -> set[int]:
+        """Ids of the indicators some unit has a figure other than 0 for."""
+        return {indicator_id for (_, indicator_id), actual in self.actuals.items() if actual}
+
+
+NO_TARGETS: Mapping[str, int] = {}
+
+
+def progress_read(
+    ids: list[int], year: int, period: str, through_month: int | None, indicators: list[Indicator]
+) -> ProgressRead:
+    """What progress_for_units makes its figures of, in two queries (the roll-up, the targets)."""
+    months = period_months(period, through_month)
+    return ProgressRead(
+        _actuals(ids, year, months, indicators), _targets(ids, year, period), period
+    )
 
 
 def progress_for(
@@ -346,9 +375,6 @@ def _progress(
         percent_of(actual, target),
         targets.get(Period.YEAR),
     )
-
-
-UnitIndicator = tuple[int, int]  # (unit id, indicator id)
 
 
 # Up to this many units, their months come back as stored and are added up here (the cheapest

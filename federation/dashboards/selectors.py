@@ -34,7 +34,7 @@ from ..selectors import (
     aggregate_months,
     percent_of,
     progress_for,
-    progress_for_units,
+    progress_read,
 )
 
 MonthFigures = dict[int, tuple[int, int]]  # month -> (total, entries)
@@ -304,18 +304,17 @@ def children_table(
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     children = list(Unit.objects.children_of(parent))
-    progress = progress_for_units(
-        children, query.year, query.period, query.through_month, indicators=indicators
+    # Only the key indicators' progress is made: a table of 100 children shows 100 × a few
+    # figures, not 100 × the catalogue.
+    read = progress_read(
+        [child.pk for child in children], query.year, query.period, query.through_month, indicators
     )
-    rows = [p for child in children for p in progress[child.pk]]
-    targeted = {p.indicator.pk for p in rows if p.target_period is not None}
-    reported = {p.indicator.pk for p in rows if p.actual}
-    key = [i for i in indicators if i.pk in (targeted or reported)] or indicators
+    targeted = read.targeted
+    key = [i for i in indicators if i.pk in (targeted or read.reported)] or indicators
     data_month = completeness_month(query, today)
     data = children_completeness([child.pk for child in children], *data_month)
 
     pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
-    shown = {i.pk for i in key}
     forecasts = (
         forecasts_for_units(
             children, query.year, forecast_month(query, today), key, around=[parent]
@@ -327,11 +326,10 @@ def children_table(
         ChildRow(
             child,
             {
-                p.indicator.pk: figure(
-                    p, query, today, pace_of, forecasts.get((child.pk, p.indicator.pk))
+                i.pk: figure(
+                    read.of(child.pk, i), query, today, pace_of, forecasts.get((child.pk, i.pk))
                 )
-                for p in progress[child.pk]
-                if p.indicator.pk in shown
+                for i in key
             },
             data.get(child.pk, MonthStatus.MISSING),
         )
