@@ -124,14 +124,6 @@ class ChildrenView:
     def others(self) -> list[Indicator]:
         return [i for i in self.table.indicators if i != self.indicator]
 
-    @property
-    def lines(self) -> list[tuple[ChildRow, Figure, list[Figure]]]:
-        """The page's rows with the ranked indicator's figure and the others', for the template."""
-        return [
-            (row, row.figures[self.indicator.pk], [row.figures[i.pk] for i in self.others])
-            for row in self.page.object_list
-        ]
-
 
 # Ascending where the first rows are the ones to look at: the forecast's, least likely first.
 DEFAULT_DESCENDING = {"rank": False, "name": False, "forecast": False}

@@ -99,42 +99,73 @@ def progress_bar(figure: Figure) -> SafeString:
 
 
 @register.simple_tag
-def child_row(children, query, period_params: str, row, main: Figure, rest) -> SafeString:
-    """A row of the children table, each cell labelled for the phone layout."""
+def children_rows(children, query, period_params: str) -> SafeString:
+    """The children table's rows on this page, each cell labelled for the phone layout, with a
+    heading row where a cluster begins when the table is grouped by cluster. One tag for the
+    whole body: a tag per row cost as much again as the rows' own text."""
+    if children.indicator is None:  # no indicator in use: nothing to rank or show
+        return mark_safe("")
+    # What every row shares is worked out once: the dashboard's address (reverse() per row was
+    # a tenth of the table), the other indicators' labels, the note under a year's target.
+    marker = 987654321
+    url = reverse("unit_dashboard", args=[marker]).replace(str(marker), "{}", 1)
+    url += f"?{escape(period_params)}"
+    year_note = '<div class="small text-body-secondary">cả năm</div>'
+    yearly = query.period != Period.YEAR
+    targeted = children.table.targeted
+    others = [
+        (
+            i.pk in targeted,
+            f' data-label="{escape(i.name)} · {"đạt %" if i.pk in targeted else "thực hiện"}"',
+        )
+        for i in children.others
+    ]
+    data_label = children.data_title
+    width = len(children.others) + 8
+    main_pk, other_pks = children.indicator.pk, [i.pk for i in children.others]
+    lines = []
+    cluster = object()  # no row's cluster: the first row of a grouped table opens its group
+    for row in children.page.object_list:
+        if children.by_cluster and row.cluster != cluster:
+            cluster = row.cluster
+            name = escape(cluster) if cluster else "Chưa xếp cụm"
+            lines.append(
+                f'<tr class="cluster-row"><th scope="colgroup" colspan="{width}">{name}</th></tr>'
+            )
+        figures = row.figures
+        main = figures[main_pk]
+        lines.append(
+            _child_row(row, main, [figures[pk] for pk in other_pks], others, url, data_label,
+                       year_note if yearly and main.target_period == Period.YEAR else "")
+        )  # fmt: skip
+    return mark_safe("".join(lines))
+
+
+def _child_row(row, main: Figure, rest, others, url: str, data_label: str, note: str) -> str:
     unit = row.unit
-    url = f"{reverse('unit_dashboard', args=[unit.pk])}?{escape(period_params)}"
     dissolved = " · đã giải thể" if unit.dissolved_on else ""
-    year_note = (
-        '<div class="small text-body-secondary">cả năm</div>'
-        if main.target_period == Period.YEAR and query.period != Period.YEAR
-        else ""
-    )
     bar = _bar(main) if main.percent is not None else ""
     cells = [
         f'<td class="num fw-semibold child-rank" data-label="Hạng">'
         f"{formatting.vn_number(row.rank)}</td>",
-        f'<th scope="row" class="child-name"><a href="{url}">{escape(unit.display_name)}</a>'
+        f'<th scope="row" class="child-name"><a href="{url.format(unit.pk)}">'
+        f"{escape(unit.display_name)}</a>"
         f'<div class="small text-body-secondary">{escape(unit.code)}{dissolved}</div></th>',
         f'<td class="num" data-label="Thực hiện">{formatting.vn_number(main.actual)}</td>',
-        f'<td class="num" data-label="Kế hoạch">{formatting.vn_number(main.target)}'
-        f"{year_note}</td>",
+        f'<td class="num" data-label="Kế hoạch">{formatting.vn_number(main.target)}{note}</td>',
         f'<td class="num child-percent" data-label="Đạt %"><span class="fw-semibold">'
         f"{formatting.vn_percent(main.percent)}</span>{bar}</td>",
         f'<td data-label="Tình trạng">{_badge(main)}</td>',
         _forecast_cell(main),
     ]
-    for f in rest:
-        if f.indicator.pk in children.table.targeted:
-            label, value = "đạt %", formatting.vn_percent(f.percent)
-        else:
-            label, value = "thực hiện", formatting.vn_number(f.actual)
-        name = escape(f.indicator.name)
-        cells.append(f'<td class="num" data-label="{name} · {label}">{value}</td>')
+    for f, (by_percent, label) in zip(rest, others, strict=True):
+        value = formatting.vn_percent(f.percent) if by_percent else formatting.vn_number(f.actual)
+        cells.append(f'<td class="num"{label}>{value}</td>')
     cells.append(
-        f'<td data-label="{children.data_title}">'
+        f'<td data-label="{data_label}">'
         f'<span class="{STATUS_BADGES[row.data]}">{row.data_label}</span></td>'
     )
-    return mark_safe(f"<tr>{''.join(cells)}</tr>")
+    return f"<tr>{''.join(cells)}</tr>"
 
 
 @register.simple_tag
