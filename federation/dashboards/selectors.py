@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from django.db import models
 from django.db.models import Q, Subquery
@@ -93,7 +93,7 @@ class Figure:
     forecast: Forecast | None = None  # the year-end value, where the year is not over
     year_target: int | None = None
 
-    @property
+    @cached_property  # a table reads it to sort, to draw and to title each row
     def forecast_percent(self) -> Decimal | None:
         """The forecast against the year's target: how likely the year is to be reached."""
         return self.forecast.percent_of(self.year_target) if self.forecast else None
