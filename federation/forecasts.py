@@ -26,6 +26,7 @@ from django.db.models import Case, F, Q, Sum, Value, When
 
 from .models import Aggregation, Indicator, MonthlyTotal, Unit
 from .selectors import aggregate_months, percent_of
+from .sql import AmongIds
 
 # How many past years give a profile (the latest one the projection, all of them its range).
 PROFILE_YEARS = 3
@@ -223,7 +224,7 @@ def forecasts_for_units(
     # which the planner runs in parallel workers that cost more to start than it saves.
     this_year = (
         MonthlyTotal.objects.filter(
-            unit__in=[unit.pk for unit in units],
+            AmongIds(F("unit"), [unit.pk for unit in units]),
             indicator__in=by_id,
             year=year,
             month__lte=through_month,
@@ -234,7 +235,7 @@ def forecasts_for_units(
     )
     past_years = (
         MonthlyTotal.objects.filter(
-            unit__in=set(profile_ids.values()),
+            AmongIds(F("unit"), profile_ids.values()),
             indicator__in=flows,
             year__gte=year - PROFILE_YEARS,
             year__lt=year,

@@ -28,6 +28,7 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .sql import AmongIds
 from .text import fold
 
 
@@ -391,7 +392,7 @@ def _actuals(
     stock takes its latest reported month."""
     by_indicator = {i.pk: i for i in indicators}
     rows = MonthlyTotal.objects.filter(
-        unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
+        AmongIds(F("unit"), ids), year=year, month__gte=months.start, month__lt=months.stop
     )
     if len(ids) <= SUMMED_HERE_UP_TO:
         rows = rows.values_list("unit_id", "indicator_id", "month", "total", "entries")
@@ -412,7 +413,7 @@ def _targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict
     """(unit id, indicator id) → {period: target} for the period and the whole year."""
     found: dict[UnitIndicator, dict[str, int]] = defaultdict(dict)
     for unit_id, indicator_id, target_period, value in Target.objects.filter(
-        unit__in=ids, year=year, period__in={period, Period.YEAR}
+        AmongIds(F("unit"), ids), year=year, period__in={period, Period.YEAR}
     ).values_list("unit_id", "indicator_id", "period", "value"):
         found[(unit_id, indicator_id)][target_period] = value
     return found
