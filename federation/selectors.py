@@ -3,7 +3,8 @@
 A role on a unit holds for the unit's whole subtree. Every view and API view finds units through
 `units_visible_to` / `unit_for_user_or_404`; every service that writes asks `scope_for(user)`
 whether the acting user may. Every figure against its target, on a page, in the API or in a
-report, comes from `progress_for_units`.
+report, comes from the progress rule below (`progress_for_units`, and its reads `progress_read`
+and `progress_from_months`).
 """
 
 from collections import defaultdict
@@ -362,6 +363,34 @@ def progress_for(
 ) -> list[IndicatorProgress]:
     """One unit's progress_for_units."""
     return progress_for_units([unit], year, period, through_month, indicators=indicators)[unit.pk]
+
+
+def progress_from_months(
+    unit_id: int,
+    months: Mapping[int, Mapping[int, tuple[int, int]]],
+    targets: Mapping[int, Mapping[str, int]],
+    period: str,
+    through_month: int | None,
+    indicators: list[Indicator],
+) -> ProgressRead:
+    """progress_read of one unit from what a page has read already: its roll-up's months of the
+    year ({indicator id: {month: (total, entries)}}) and its targets of the year ({indicator id:
+    {period: value}}, any periods). No query; the figures are progress_read's, by the same
+    rule."""
+    within = period_months(period, through_month)
+    actuals = {
+        (unit_id, indicator.pk): aggregate_months(
+            indicator, {m: v for m, v in months[indicator.pk].items() if m in within}
+        )
+        for indicator in indicators
+        if indicator.pk in months
+    }
+    compared = (period, Period.YEAR)
+    held = {
+        (unit_id, pk): {p: value for p, value in found.items() if p in compared}
+        for pk, found in targets.items()
+    }
+    return ProgressRead(actuals, {key: found for key, found in held.items() if found}, period)
 
 
 def _progress(
