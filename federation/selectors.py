@@ -330,11 +330,6 @@ class ProgressRead:
         )
 
     @property
-    def targeted(self) -> set[int]:
-        """Ids of the indicators some unit has a target for (the period's or the year's)."""
-        return {indicator_id for _, indicator_id in self.targets}
-
-    @property
     def reported(self) -> set[int]:
         """Ids of the indicators some unit has a figure other than 0 for."""
         return {indicator_id for (_, indicator_id), actual in self.actuals.items() if actual}
@@ -344,13 +339,19 @@ NO_TARGETS: Mapping[str, int] = {}
 
 
 def progress_read(
-    ids: list[int], year: int, period: str, through_month: int | None, indicators: list[Indicator]
+    ids: list[int],
+    year: int,
+    period: str,
+    through_month: int | None,
+    indicators: list[Indicator],
+    targets: dict[UnitIndicator, dict[str, int]] | None = None,
 ) -> ProgressRead:
-    """What progress_for_units makes its figures of, in two queries (the roll-up, the targets)."""
+    """What progress_for_units makes its figures of, in two queries: the roll-up's figures of
+    `indicators`, and the targets (progress_targets) unless they are passed, read already."""
     months = period_months(period, through_month)
-    return ProgressRead(
-        _actuals(ids, year, months, indicators), _targets(ids, year, period), period
-    )
+    if targets is None:
+        targets = progress_targets(ids, year, period)
+    return ProgressRead(_actuals(ids, year, months, indicators), targets, period)
 
 
 def progress_for(
@@ -421,7 +422,11 @@ def _actuals(
     stock takes its latest reported month."""
     by_indicator = {i.pk: i for i in indicators}
     rows = MonthlyTotal.objects.filter(
-        AmongIds(F("unit"), ids), year=year, month__gte=months.start, month__lt=months.stop
+        AmongIds(F("unit"), ids),
+        AmongIds(F("indicator"), by_indicator),
+        year=year,
+        month__gte=months.start,
+        month__lt=months.stop,
     )
     if len(ids) <= SUMMED_HERE_UP_TO:
         rows = rows.values_list("unit_id", "indicator_id", "month", "total", "entries")
@@ -433,12 +438,11 @@ def _actuals(
         )
     figures: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
     for unit_id, indicator_id, month, total, entries in rows:
-        if indicator_id in by_indicator:
-            figures[(unit_id, indicator_id)][month] = (int(total), int(entries))
+        figures[(unit_id, indicator_id)][month] = (int(total), int(entries))
     return {key: aggregate_months(by_indicator[key[1]], found) for key, found in figures.items()}
 
 
-def _targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:
+def progress_targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:
     """(unit id, indicator id) → {period: target} for the period and the whole year."""
     found: dict[UnitIndicator, dict[str, int]] = defaultdict(dict)
     for unit_id, indicator_id, target_period, value in Target.objects.filter(

@@ -36,6 +36,7 @@ from ..selectors import (
     percent_of,
     progress_from_months,
     progress_read,
+    progress_targets,
 )
 
 MonthFigures = dict[int, tuple[int, int]]  # month -> (total, entries)
@@ -320,13 +321,15 @@ def children_table(
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     children = list(Unit.objects.children_of(parent))
-    # Only the key indicators' progress is made: a table of 100 children shows 100 × a few
-    # figures, not 100 × the catalogue.
-    read = progress_read(
-        [child.pk for child in children], query.year, query.period, query.through_month, indicators
-    )
-    targeted = read.targeted
-    key = [i for i in indicators if i.pk in (targeted or read.reported)] or indicators
+    ids = [child.pk for child in children]
+    # Only the key indicators' figures are read and made where some child has a target: a table
+    # of 100 children shows 100 × a few figures, not 100 × the catalogue's (a stock's months
+    # among them, one row each).
+    targets = progress_targets(ids, query.year, query.period)
+    targeted = {indicator_id for _, indicator_id in targets}
+    shown = [i for i in indicators if i.pk in targeted] or indicators
+    read = progress_read(ids, query.year, query.period, query.through_month, shown, targets)
+    key = shown if targeted else [i for i in indicators if i.pk in read.reported] or indicators
     data_month = completeness_month(query, today)
     data = children_completeness([child.pk for child in children], *data_month)
 
