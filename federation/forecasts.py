@@ -212,7 +212,8 @@ def forecasts_for_units(
         return {}
     stocks = [pk for pk, i in by_id.items() if i.aggregation == Aggregation.LAST]
     flows = [pk for pk in by_id if pk not in stocks]
-    profile_ids = _ids_of_paths({profile_path(unit) for unit in units}, [*units, *around])
+    paths = [profile_path(unit) for unit in units]
+    profile_ids = _ids_of_paths(set(paths), [*units, *around])
     to_date = Q(month__lte=through_month)
     sums = {
         "through": Sum("total", filter=to_date),
@@ -251,12 +252,14 @@ def forecasts_for_units(
             now[(unit_id, indicator_id)][month] = (int(through or 0), int(entries or 0))
         else:
             past[(unit_id, indicator_id)][y] = PastYear(int(through or 0), int(total))
+    # Siblings share their profile unit (a district's CĐCS, their district): its years once.
+    profiles = {key: _latest_first(years, year) for key, years in past.items()}
     found = {}
-    for unit in units:
-        profile_id = profile_ids.get(profile_path(unit))
+    for unit, path in zip(units, paths, strict=True):
+        profile_id = profile_ids.get(path)
         for pk, indicator in by_id.items():
             actual = aggregate_months(indicator, now.get((unit.pk, pk), {}))
-            years = _latest_first(past.get((profile_id, pk), {}), year)
+            years = profiles.get((profile_id, pk), [])
             found[(unit.pk, pk)] = forecast(indicator, actual, through_month, years)
     return found
 
