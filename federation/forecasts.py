@@ -26,6 +26,7 @@ from django.db.models import Case, F, Q, Sum, Value, When
 
 from .models import Aggregation, Indicator, MonthlyTotal, Unit
 from .selectors import aggregate_months, percent_of
+from .sql import AmongIds
 
 # How many past years give a profile (the latest one the projection, all of them its range).
 PROFILE_YEARS = 3
@@ -211,7 +212,8 @@ def forecasts_for_units(
         return {}
     stocks = [pk for pk, i in by_id.items() if i.aggregation == Aggregation.LAST]
     flows = [pk for pk in by_id if pk not in stocks]
-    profile_ids = _ids_of_paths({profile_path(unit) for unit in units}, [*units, *around])
+    paths = [profile_path(unit) for unit in units]
+    profile_ids = _ids_of_paths(set(paths), [*units, *around])
     to_date = Q(month__lte=through_month)
     sums = {
         "through": Sum("total", filter=to_date),
@@ -223,7 +225,7 @@ def forecasts_for_units(
     # which the planner runs in parallel workers that cost more to start than it saves.
     this_year = (
         MonthlyTotal.objects.filter(
-            unit__in=[unit.pk for unit in units],
+            AmongIds(F("unit"), [unit.pk for unit in units]),
             indicator__in=by_id,
             year=year,
             month__lte=through_month,
@@ -234,7 +236,7 @@ def forecasts_for_units(
     )
     past_years = (
         MonthlyTotal.objects.filter(
-            unit__in=set(profile_ids.values()),
+            AmongIds(F("unit"), profile_ids.values()),
             indicator__in=flows,
             year__gte=year - PROFILE_YEARS,
             year__lt=year,
@@ -250,12 +252,14 @@ def forecasts_for_units(
             now[(unit_id, indicator_id)][month] = (int(through or 0), int(entries or 0))
         else:
             past[(unit_id, indicator_id)][y] = PastYear(int(through or 0), int(total))
+    # Siblings share their profile unit (a district's CĐCS, their district): its years once.
+    profiles = {key: _latest_first(years, year) for key, years in past.items()}
     found = {}
-    for unit in units:
-        profile_id = profile_ids.get(profile_path(unit))
+    for unit, path in zip(units, paths, strict=True):
+        profile_id = profile_ids.get(path)
         for pk, indicator in by_id.items():
             actual = aggregate_months(indicator, now.get((unit.pk, pk), {}))
-            years = _latest_first(past.get((profile_id, pk), {}), year)
+            years = profiles.get((profile_id, pk), [])
             found[(unit.pk, pk)] = forecast(indicator, actual, through_month, years)
     return found
 

@@ -3,7 +3,8 @@
 A role on a unit holds for the unit's whole subtree. Every view and API view finds units through
 `units_visible_to` / `unit_for_user_or_404`; every service that writes asks `scope_for(user)`
 whether the acting user may. Every figure against its target, on a page, in the API or in a
-report, comes from `progress_for_units`.
+report, comes from the progress rule below (`progress_for_units`, and its reads `progress_read`
+and `progress_from_months`).
 """
 
 from collections import defaultdict
@@ -28,6 +29,7 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .sql import AmongIds
 from .text import fold
 
 
@@ -289,6 +291,9 @@ def aggregate_months(indicator: Indicator, months: dict[int, tuple[int, int]]) -
     return sum(total for total, _ in months.values())
 
 
+UnitIndicator = tuple[int, int]  # (unit id, indicator id)
+
+
 def progress_for_units(
     units: Iterable[Unit],
     year: int,
@@ -302,24 +307,51 @@ def progress_for_units(
     (the indicators, the roll-up's totals, the targets); two when the caller passes the active
     `indicators` it has loaded already.
     """
-    months = period_months(period, through_month)
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     ids = [unit.pk for unit in units]
-    actuals = _actuals(ids, year, months, indicators)
-    targets = _targets(ids, year, period)
-    return {
-        unit_id: [
-            _progress(
-                indicator,
-                actuals.get((unit_id, indicator.pk), 0),
-                targets.get((unit_id, indicator.pk), {}),
-                period,
-            )
-            for indicator in indicators
-        ]
-        for unit_id in ids
-    }
+    found = progress_read(ids, year, period, through_month, indicators)
+    return {unit_id: [found.of(unit_id, i) for i in indicators] for unit_id in ids}
+
+
+@dataclass(frozen=True)
+class ProgressRead:
+    """The roll-up's figures and the targets that progress is made of, read for many units:
+    a table that shows a few indicators of many units makes only the progress it shows."""
+
+    actuals: dict[UnitIndicator, int]
+    targets: dict[UnitIndicator, dict[str, int]]
+    period: str
+
+    def of(self, unit_id: int, indicator: Indicator) -> IndicatorProgress:
+        key = (unit_id, indicator.pk)
+        return _progress(
+            indicator, self.actuals.get(key, 0), self.targets.get(key, NO_TARGETS), self.period
+        )
+
+    @property
+    def reported(self) -> set[int]:
+        """Ids of the indicators some unit has a figure other than 0 for."""
+        return {indicator_id for (_, indicator_id), actual in self.actuals.items() if actual}
+
+
+NO_TARGETS: Mapping[str, int] = {}
+
+
+def progress_read(
+    ids: list[int],
+    year: int,
+    period: str,
+    through_month: int | None,
+    indicators: list[Indicator],
+    targets: dict[UnitIndicator, dict[str, int]] | None = None,
+) -> ProgressRead:
+    """What progress_for_units makes its figures of, in two queries: the roll-up's figures of
+    `indicators`, and the targets (progress_targets) unless they are passed, read already."""
+    months = period_months(period, through_month)
+    if targets is None:
+        targets = progress_targets(ids, year, period)
+    return ProgressRead(_actuals(ids, year, months, indicators), targets, period)
 
 
 def progress_for(
@@ -332,6 +364,34 @@ def progress_for(
 ) -> list[IndicatorProgress]:
     """One unit's progress_for_units."""
     return progress_for_units([unit], year, period, through_month, indicators=indicators)[unit.pk]
+
+
+def progress_from_months(
+    unit_id: int,
+    months: Mapping[int, Mapping[int, tuple[int, int]]],
+    targets: Mapping[int, Mapping[str, int]],
+    period: str,
+    through_month: int | None,
+    indicators: list[Indicator],
+) -> ProgressRead:
+    """progress_read of one unit from what a page has read already: its roll-up's months of the
+    year ({indicator id: {month: (total, entries)}}) and its targets of the year ({indicator id:
+    {period: value}}, any periods). No query; the figures are progress_read's, by the same
+    rule."""
+    within = period_months(period, through_month)
+    actuals = {
+        (unit_id, indicator.pk): aggregate_months(
+            indicator, {m: v for m, v in months[indicator.pk].items() if m in within}
+        )
+        for indicator in indicators
+        if indicator.pk in months
+    }
+    compared = (period, Period.YEAR)
+    held = {
+        (unit_id, pk): {p: value for p, value in found.items() if p in compared}
+        for pk, found in targets.items()
+    }
+    return ProgressRead(actuals, {key: found for key, found in held.items() if found}, period)
 
 
 def _progress(
@@ -348,9 +408,6 @@ def _progress(
     )
 
 
-UnitIndicator = tuple[int, int]  # (unit id, indicator id)
-
-
 # Up to this many units, their months come back as stored and are added up here (the cheapest
 # query to build); for more, the database sums the flows, so the children of a federation with
 # 10,000 CĐCS come back as one row per child and indicator, not one per month.
@@ -365,7 +422,11 @@ def _actuals(
     stock takes its latest reported month."""
     by_indicator = {i.pk: i for i in indicators}
     rows = MonthlyTotal.objects.filter(
-        unit__in=ids, year=year, month__gte=months.start, month__lt=months.stop
+        AmongIds(F("unit"), ids),
+        AmongIds(F("indicator"), by_indicator),
+        year=year,
+        month__gte=months.start,
+        month__lt=months.stop,
     )
     if len(ids) <= SUMMED_HERE_UP_TO:
         rows = rows.values_list("unit_id", "indicator_id", "month", "total", "entries")
@@ -377,16 +438,15 @@ def _actuals(
         )
     figures: dict[UnitIndicator, dict[int, tuple[int, int]]] = defaultdict(dict)
     for unit_id, indicator_id, month, total, entries in rows:
-        if indicator_id in by_indicator:
-            figures[(unit_id, indicator_id)][month] = (int(total), int(entries))
+        figures[(unit_id, indicator_id)][month] = (int(total), int(entries))
     return {key: aggregate_months(by_indicator[key[1]], found) for key, found in figures.items()}
 
 
-def _targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:
+def progress_targets(ids: list[int], year: int, period: str) -> dict[UnitIndicator, dict[str, int]]:
     """(unit id, indicator id) → {period: target} for the period and the whole year."""
     found: dict[UnitIndicator, dict[str, int]] = defaultdict(dict)
     for unit_id, indicator_id, target_period, value in Target.objects.filter(
-        unit__in=ids, year=year, period__in={period, Period.YEAR}
+        AmongIds(F("unit"), ids), year=year, period__in={period, Period.YEAR}
     ).values_list("unit_id", "indicator_id", "period", "value"):
         found[(unit_id, indicator_id)][target_period] = value
     return found

@@ -56,33 +56,35 @@ def rank_within(
         rank(members, indicator, by_percent)
 
 
-SORTS = ("rank", "name", "actual", "target", "percent", "forecast", "data")
+SORT_VALUES = {  # the value a column sorts by, from the row and its figure of the indicator
+    "rank": lambda row, f: row.rank,
+    "name": lambda row, f: row.unit.display_name.casefold(),
+    "actual": lambda row, f: f.actual,
+    "target": lambda row, f: f.target,
+    "percent": lambda row, f: f.percent,
+    "forecast": lambda row, f: _risk(f),
+    "data": lambda row, f: DATA_ORDER.index(row.data),
+}
+SORTS = tuple(SORT_VALUES)
 
 
 def sort_rows(
     rows: list[ChildRow], indicator: Indicator, sort: str, descending: bool, by_cluster: bool
 ) -> list[ChildRow]:
     """The rows in the asked order; rows without a value sort last either way."""
-
-    def value(row: ChildRow):
-        f = row.figures[indicator.pk]
-        return {
-            "rank": row.rank,
-            "name": row.unit.display_name.casefold(),
-            "actual": f.actual,
-            "target": f.target,
-            "percent": f.percent,
-            "forecast": _risk(f),
-            "data": DATA_ORDER.index(row.data),
-        }[sort]
-
-    present = sorted((r for r in rows if value(r) is not None), key=value, reverse=descending) + [
-        r for r in rows if value(r) is None
-    ]
+    value = SORT_VALUES[sort]
+    # Each row's value once: a forecast's percent is worked out, not read.
+    keyed = [(value(row, row.figures[indicator.pk]), row) for row in rows]
+    valued = sorted((p for p in keyed if p[0] is not None), key=first, reverse=descending)
+    present = [row for _, row in valued] + [row for key, row in keyed if key is None]
     if by_cluster:
         # Named clusters first, by name; the units in no cluster last. sorted() is stable.
         present.sort(key=lambda r: (r.cluster is None, r.cluster or ""))
     return present
+
+
+def first(pair: tuple):
+    return pair[0]
 
 
 def _risk(f: Figure):
@@ -123,14 +125,6 @@ class ChildrenView:
     @property
     def others(self) -> list[Indicator]:
         return [i for i in self.table.indicators if i != self.indicator]
-
-    @property
-    def lines(self) -> list[tuple[ChildRow, Figure, list[Figure]]]:
-        """The page's rows with the ranked indicator's figure and the others', for the template."""
-        return [
-            (row, row.figures[self.indicator.pk], [row.figures[i.pk] for i in self.others])
-            for row in self.page.object_list
-        ]
 
 
 # Ascending where the first rows are the ones to look at: the forecast's, least likely first.

@@ -1,10 +1,11 @@
 """Reads for the progress dashboards: a unit's own figures, its children's, the monthly trend,
 and the emulation clusters the children are grouped in.
 
-Every figure against its target is federation.selectors.progress_for_units's, the rule the API
-and the report PDF print: the unit's own figures, and the children's, read at once. This module
-adds the pace and the status; the ranking and sorting of the children table is in ranking.py. A
-page costs the same few queries at the confederation as at a CĐCS.
+Every figure against its target is federation.selectors' progress rule, the one the API and the
+report PDF print: the unit's own figures from the months its chart reads (progress_from_months),
+the children's read at once (progress_read). This module adds the pace and the status; the
+ranking and sorting of the children table is in ranking.py. A page costs the same few queries at
+the confederation as at a CĐCS.
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from django.db import models
 from django.db.models import Q, Subquery
@@ -33,8 +34,9 @@ from ..selectors import (
     IndicatorProgress,
     aggregate_months,
     percent_of,
-    progress_for,
-    progress_for_units,
+    progress_from_months,
+    progress_read,
+    progress_targets,
 )
 
 MonthFigures = dict[int, tuple[int, int]]  # month -> (total, entries)
@@ -93,7 +95,7 @@ class Figure:
     forecast: Forecast | None = None  # the year-end value, where the year is not over
     year_target: int | None = None
 
-    @property
+    @cached_property  # a table reads it to sort, to draw and to title each row
     def forecast_percent(self) -> Decimal | None:
         """The forecast against the year's target: how likely the year is to be reached."""
         return self.forecast.percent_of(self.year_target) if self.forecast else None
@@ -190,16 +192,19 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class UnitHistory:
-    """The monthly figures a dashboard draws and forecasts from, by (indicator id, year)."""
+    """The monthly figures and targets a dashboard draws, forecasts and compares from, by
+    (indicator id, year)."""
 
     own: dict[tuple[int, int], MonthFigures]  # the unit's, this year and last
     profile: dict[tuple[int, int], MonthFigures]  # its profile unit's past years (forecasts)
+    targets: dict[tuple[int, int], dict[str, int]]  # the unit's, this year and last, by period
 
 
 def unit_history(unit: Unit, year: int) -> UnitHistory:
-    """The unit's monthly figures of the year and the year before (its trend chart), and the
-    PROFILE_YEARS before the year of the unit whose seasons its forecast follows (itself, or a
-    CĐCS's parent): one query."""
+    """The unit's monthly figures of the year and the year before (its figures against the same
+    period last year, its trend chart), and the PROFILE_YEARS before the year of the unit whose
+    seasons its forecast follows (itself, or a CĐCS's parent): one query; and the unit's targets
+    of the year and the year before: one more."""
     profile = profile_path(unit)
     units = Q(unit=unit)
     if profile != unit.path:
@@ -216,22 +221,34 @@ def unit_history(unit: Unit, year: int) -> UnitHistory:
             own[(indicator_id, y)][month] = (total, entries)
         if (unit_id != unit.pk or profile == unit.path) and y < year:
             past[(indicator_id, y)][month] = (total, entries)
-    return UnitHistory(own, past)
+    targets: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for indicator_id, y, period, value in Target.objects.filter(
+        unit=unit, year__in=(year - 1, year)
+    ).values_list("indicator_id", "year", "period", "value"):
+        targets[(indicator_id, y)][period] = value
+    return UnitHistory(own, past, targets)
 
 
 def indicator_rows(
     unit: Unit, query: ProgressQuery, today: date, history: UnitHistory
 ) -> list[IndicatorRow]:
     """The unit's progress for the period and for the same period a year earlier, each with
-    the year-end forecast from its `history` (unit_history)."""
+    the year-end forecast, from its `history` (unit_history): one query (the indicators)."""
     indicators = list(Indicator.objects.filter(is_active=True))
-    now = progress_for(unit, query.year, query.period, query.through_month, indicators=indicators)
-    before = {
-        p.indicator.pk: p
-        for p in progress_for(
-            unit, query.year - 1, query.period, query.through_month, indicators=indicators
+
+    def progress(year: int) -> list[IndicatorProgress]:
+        read = progress_from_months(
+            unit.pk,
+            {pk: months for (pk, y), months in history.own.items() if y == year},
+            {pk: found for (pk, y), found in history.targets.items() if y == year},
+            query.period,
+            query.through_month,
+            indicators,
         )
-    }
+        return [read.of(unit.pk, indicator) for indicator in indicators]
+
+    now = progress(query.year)
+    before = {p.indicator.pk: p for p in progress(query.year - 1)}
     through = forecast_month(query, today)
     return [
         IndicatorRow(
@@ -304,18 +321,19 @@ def children_table(
     if indicators is None:
         indicators = list(Indicator.objects.filter(is_active=True))
     children = list(Unit.objects.children_of(parent))
-    progress = progress_for_units(
-        children, query.year, query.period, query.through_month, indicators=indicators
-    )
-    rows = [p for child in children for p in progress[child.pk]]
-    targeted = {p.indicator.pk for p in rows if p.target_period is not None}
-    reported = {p.indicator.pk for p in rows if p.actual}
-    key = [i for i in indicators if i.pk in (targeted or reported)] or indicators
+    ids = [child.pk for child in children]
+    # Only the key indicators' figures are read and made where some child has a target: a table
+    # of 100 children shows 100 × a few figures, not 100 × the catalogue's (a stock's months
+    # among them, one row each).
+    targets = progress_targets(ids, query.year, query.period)
+    targeted = {indicator_id for _, indicator_id in targets}
+    shown = [i for i in indicators if i.pk in targeted] or indicators
+    read = progress_read(ids, query.year, query.period, query.through_month, shown, targets)
+    key = shown if targeted else [i for i in indicators if i.pk in read.reported] or indicators
     data_month = completeness_month(query, today)
     data = children_completeness([child.pk for child in children], *data_month)
 
     pace_of = cache(expected_pace)  # the same few (indicator, target period) pairs on every row
-    shown = {i.pk for i in key}
     forecasts = (
         forecasts_for_units(
             children, query.year, forecast_month(query, today), key, around=[parent]
@@ -327,11 +345,10 @@ def children_table(
         ChildRow(
             child,
             {
-                p.indicator.pk: figure(
-                    p, query, today, pace_of, forecasts.get((child.pk, p.indicator.pk))
+                i.pk: figure(
+                    read.of(child.pk, i), query, today, pace_of, forecasts.get((child.pk, i.pk))
                 )
-                for p in progress[child.pk]
-                if p.indicator.pk in shown
+                for i in key
             },
             data.get(child.pk, MonthStatus.MISSING),
         )
@@ -351,22 +368,14 @@ def completeness_month(query: ProgressQuery, today: date) -> tuple[int, int]:
 # --- the trend chart ---------------------------------------------------------------------------
 
 
-def trend(
-    unit: Unit, year: int, rows: Iterable[IndicatorRow], today: date, history: UnitHistory
-) -> list[dict]:
+def trend(year: int, rows: Iterable[IndicatorRow], today: date, history: UnitHistory) -> list[dict]:
     """Per indicator, monthly and cumulative figures of the year and the year before, the
-    year's targets and the forecast's path to December, ready for json_script: one query (the
-    months are the unit's history, already read).
+    year's targets and the forecast's path to December, ready for json_script: no query (the
+    months and targets are the unit's history, already read).
 
     Cumulative month m is the figure "through month m", by progress_for's rule. Months still to
     come are None so the lines stop at today.
     """
-    targets = {
-        (indicator_id, period): value
-        for indicator_id, period, value in Target.objects.filter(unit=unit, year=year).values_list(
-            "indicator_id", "period", "value"
-        )
-    }
     shown = range(1, 13) if year < today.year else range(1, today.month + 1)
     if year > today.year:
         shown = range(0)
@@ -374,6 +383,7 @@ def trend(
     series = []
     for row in rows:
         indicator, forecast = row.indicator, row.figure.forecast
+        targets = history.targets.get((indicator.pk, year), {})
         now = history.own.get((indicator.pk, year), {})
         before = history.own.get((indicator.pk, year - 1), {})
         series.append(
@@ -388,8 +398,8 @@ def trend(
                     _through(indicator, now, m) if m in shown else None for m in range(1, 13)
                 ],
                 "cumulative_before": [_through(indicator, before, m) for m in range(1, 13)],
-                "target_year": targets.get((indicator.pk, Period.YEAR)),
-                "target_h1": targets.get((indicator.pk, Period.H1)),
+                "target_year": targets.get(Period.YEAR),
+                "target_h1": targets.get(Period.H1),
                 "forecast": forecast.path(_through(indicator, now, forecast.through_month))
                 if forecast
                 else None,

@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     query = _query(request, today)
     history = selectors.unit_history(unit, query.year)
     rows = selectors.indicator_rows(unit, query, today, history)
-    trend = selectors.trend(unit, query.year, rows, today, history)
+    trend = selectors.trend(query.year, rows, today, history)
     context = {
         "unit": unit,
         "query": query,
@@ -110,7 +110,7 @@ def dashboard_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     if table == "indicators":
         history = selectors.unit_history(unit, query.year)
         rows = selectors.indicator_rows(unit, query, today, history)
-        trend = selectors.trend(unit, query.year, rows, today, history)
+        trend = selectors.trend(query.year, rows, today, history)
         return excel.workbook_response(
             f"tien-do-{stem}.xlsx", indicator_sheet(rows, query), trend_sheet(trend, query.year)
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils.module_loading import import_string
 
@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..months import month_bounds, previous_month
 from ..selectors import matching, units_visible_to
+from ..sql import AmongIds
 
 ROWS_PER_PAGE = 25
 
@@ -245,10 +246,11 @@ def children_completeness(ids: list[int], year: int, month: int) -> dict[int, st
     """Unit id → its state for the month, for units already loaded (absent: nothing yet), by
     month_completeness's rule: two queries."""
     entered = _entered(ids, year, month)
+    # The ids as one array (sql.AmongIds): a federation's children are many.
     marked = set(
-        MonthCompletion.objects.filter(unit__in=ids, year=year, month=month).values_list(
-            "unit_id", flat=True
-        )
+        MonthCompletion.objects.filter(
+            AmongIds(F("unit"), ids), year=year, month=month
+        ).values_list("unit_id", flat=True)
     )
     return {pk: _status(pk, marked, entered) for pk in entered | marked}
 
@@ -257,7 +259,7 @@ def _entered(ids: list[int], year: int, month: int) -> set[int]:
     """The units whose subtree has any figure for the month (read from the roll-up)."""
     return set(
         MonthlyTotal.objects.filter(
-            unit__in=ids, year=year, month=month, entries__gt=0
+            AmongIds(F("unit"), ids), year=year, month=month, entries__gt=0
         ).values_list("unit_id", flat=True)
     )
 

@@ -236,6 +236,18 @@ class TestProgress:
             )
             assert self.progress(unit, "H1").actual == brute
 
+    def test_many_units_are_read_by_their_ids_and_none_reads_nothing(self, recorded):
+        """The ids travel as one array (sql.AmongIds): every unit asked for, only those, and no
+        unit at all is no figure rather than an error."""
+        units = [recorded["hd_1"], recorded["ml_1"], recorded["hoai_duc"]]
+        found = selectors.progress_for_units(units, 2022, "H1")
+        assert found.keys() == {unit.pk for unit in units}
+        actual = {pk: next(p.actual for p in rows if p.indicator.code == "new_members")
+                  for pk, rows in found.items()}  # fmt: skip
+        assert actual == {recorded["hd_1"].pk: 100, recorded["ml_1"].pk: 999,
+                          recorded["hoai_duc"].pk: 310}  # fmt: skip
+        assert selectors.progress_for_units([], 2022, "H1") == {}
+
     def test_the_root_costs_the_same_queries_as_a_leaf(self, recorded, django_assert_num_queries):
         for unit in (recorded["city"], recorded["hd_1"]):
             with django_assert_num_queries(3):

@@ -6,6 +6,7 @@ import pytest
 from celery import group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -287,6 +288,23 @@ def test_pdf_is_served_to_a_user_whose_scope_covers_the_unit(client, city_leader
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "BaoCao_HD_2022_H1_v1.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_pdf_is_streamed_from_its_file_in_a_few_queries(
+    client, city_leader, built_version, django_assert_max_num_queries
+):
+    """Five people download PDFs again and again in the load test: the file is sent as it is
+    stored, a block at a time (FileResponse, which gunicorn sends with sendfile), never read
+    into memory, and the version comes with its report and unit in one query."""
+    client.force_login(city_leader)
+
+    # the user, the roles, the version with its report and unit (the session is in the cache)
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("report_version_pdf", args=[built_version.pk]))
+
+    assert isinstance(response, FileResponse)
+    assert response["Content-Length"] == str(built_version.pdf.size)
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
 
