@@ -159,7 +159,7 @@ def checks_off():
     from federation.entries import checks
 
     found = checks.findings_for
-    checks.findings_for = lambda rows: []
+    checks.findings_for = lambda rows, **kwargs: []
     try:
         yield
     finally:
